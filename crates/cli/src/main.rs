@@ -1,0 +1,2 @@
+//! `bridgex`: the BridgeX command line (being written).
+fn main() {}

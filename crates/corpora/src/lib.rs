@@ -1,0 +1,1 @@
+//! corpora (being written).

@@ -1,0 +1,1 @@
+//! hsic (being written).

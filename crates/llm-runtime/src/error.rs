@@ -1,0 +1,48 @@
+//! One error type for the runtime: every variant names the file (or spec) and the key/tensor.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A malformed or unsupported file: `what` names the key, tensor or offset.
+    #[error("{path}: {what}")]
+    Format { path: PathBuf, what: String },
+    #[error("{origin}: tensor `{name}` is missing")]
+    MissingTensor { origin: String, name: String },
+    #[error("{origin}: tensor `{name}` has shape {actual:?}, expected {expected:?}")]
+    Shape {
+        origin: String,
+        name: String,
+        expected: Vec<usize>,
+        actual: Vec<usize>,
+    },
+    #[error("unsupported architecture `{0}` (supported: llama, mistral, qwen2, gemma3)")]
+    UnsupportedArchitecture(String),
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    #[error("model spec `{spec}`: {what}")]
+    Spec { spec: String, what: String },
+    #[error("download {url}: {what}")]
+    Download { url: String, what: String },
+    #[error("device `{device}`: {what}")]
+    Device { device: String, what: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+    pub fn format(path: impl Into<PathBuf>, what: impl Into<String>) -> Self {
+        Error::Format { path: path.into(), what: what.into() }
+    }
+}

@@ -1,0 +1,1 @@
+//! muse-dict (being written).

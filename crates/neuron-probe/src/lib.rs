@@ -1,0 +1,1 @@
+//! neuron-probe (being written).

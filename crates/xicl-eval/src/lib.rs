@@ -1,0 +1,1 @@
+//! xicl-eval (being written).

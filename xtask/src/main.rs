@@ -1,0 +1,2 @@
+//! `cargo xtask`: data download and experiment runs (being written).
+fn main() {}
