@@ -1,2 +1,50 @@
-//! `cargo xtask`: data download and experiment runs (being written).
-fn main() {}
+//! `cargo xtask`: project automation (alias in `.cargo/config.toml`).
+//!
+//! One module per subcommand; add a subcommand by adding its module and a variant of
+//! [`Command`].
+
+mod download;
+mod manifest;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "BridgeX project automation"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch the data files into the data folder, from a mirror or upstream, verified.
+    Download(download::Args),
+    /// Regenerate data/manifest.toml (sizes, sha256, provenance) from a data folder.
+    Manifest(manifest::Args),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match Cli::parse().command {
+        Command::Download(args) => download::run(args),
+        Command::Manifest(args) => manifest::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

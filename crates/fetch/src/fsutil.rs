@@ -1,0 +1,114 @@
+//! Atomic writes and an inter-process lock, both in the target's own directory.
+
+use crate::FetchError;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub(crate) fn parent_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+pub(crate) fn create_parent(path: &Path) -> Result<(), FetchError> {
+    let dir = parent_of(path);
+    fs::create_dir_all(dir).map_err(|e| FetchError::io("cannot create directory", dir, e))
+}
+
+/// A temporary file next to `dest` (same filesystem, so the final rename is atomic).
+pub(crate) fn temp_next_to(dest: &Path) -> Result<tempfile::NamedTempFile, FetchError> {
+    create_parent(dest)?;
+    let name = dest
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(parent_of(dest))
+        .map_err(|e| FetchError::io("cannot create temporary file next to", dest, e))
+}
+
+/// Flush `tmp` to disk and move it over `dest` in one step.
+pub(crate) fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<(), FetchError> {
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| FetchError::io("cannot sync", tmp.path(), e))?;
+    tmp.persist(dest)
+        .map_err(|e| FetchError::io("cannot rename into", dest, e.error))?;
+    Ok(())
+}
+
+pub(crate) fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), FetchError> {
+    let mut tmp = temp_next_to(dest)?;
+    tmp.write_all(bytes)
+        .map_err(|e| FetchError::io("cannot write", tmp.path(), e))?;
+    persist(tmp, dest)
+}
+
+pub(crate) fn remove_if_exists(path: &Path) -> Result<(), FetchError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(FetchError::io("cannot remove", path, e)),
+    }
+}
+
+/// `dir/.name.suffix` for `dir/name`.
+pub(crate) fn hidden_sibling(path: &Path, suffix: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    parent_of(path).join(format!(".{name}.{suffix}"))
+}
+
+/// An exclusive lock held through a lock file, removed again on release.
+///
+/// Removing the file is safe because a waiter that wakes up holding a lock on an unlinked
+/// file notices (the path no longer names its inode) and starts over.
+pub(crate) struct FileLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl FileLock {
+    pub(crate) fn acquire(path: PathBuf) -> Result<FileLock, FetchError> {
+        create_parent(&path)?;
+        loop {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| FetchError::io("cannot open lock file", &path, e))?;
+            file.lock()
+                .map_err(|e| FetchError::io("cannot lock", &path, e))?;
+            if same_file(&file, &path) {
+                return Ok(FileLock { file, path });
+            }
+        }
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        // Unlink while still holding the lock, then unlock; see the type's comment.
+        let _ = fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    // Windows cannot delete a file another handle has open, so the path still names it.
+    path.exists()
+}
