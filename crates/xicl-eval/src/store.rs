@@ -1,0 +1,196 @@
+//! The per-run results file: JSON Lines, one [`ItemRecord`] per evaluated item, append-only.
+//!
+//! Durability model: a batch's lines are written with one `write_all` and `fsync`ed before the
+//! next batch starts, so after a crash the file holds complete lines of finished batches plus
+//! at most one half-written last line, which [`ResultStore::open`] cuts off. Lines are never
+//! rewritten, so a finished item is never lost.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::EvalError;
+
+/// Everything the model said for one item, and how it was scored when written.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemRecord {
+    pub id: String,
+    /// [`crate::tasks::Task::key`].
+    pub task: String,
+    /// `direct` or `bridge:<code>`.
+    pub route: String,
+    /// Prompts per generation step.
+    pub prompts: Vec<Vec<String>>,
+    /// Continuations per generation step, parallel to `prompts`.
+    pub outputs: Vec<Vec<String>>,
+    /// Parsed answer or translation; absent on parse failure.
+    #[serde(default)]
+    pub prediction: Option<String>,
+    /// Accepted answers, or the reference translation.
+    #[serde(default)]
+    pub gold: Vec<String>,
+    /// Choice tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correct: Option<bool>,
+    /// Translation: sentence-level chrF++ (sacreBLEU `sentence_chrf`, word order 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chrf_pp: Option<f64>,
+}
+
+/// An open results file and the records it already holds.
+#[derive(Debug)]
+pub struct ResultStore {
+    path: PathBuf,
+    file: File,
+    /// id -> (1-based line, record)
+    records: HashMap<String, (usize, ItemRecord)>,
+    /// Complete lines in the file.
+    lines: usize,
+}
+
+impl ResultStore {
+    /// Open (creating if needed, with its directory) a results file, drop a half-written last
+    /// line, and load the complete records.
+    pub fn open(path: &Path) -> Result<ResultStore, EvalError> {
+        let io = |action: &'static str| {
+            let path = path.to_path_buf();
+            move |source| EvalError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io("create directory for"))?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(io("open"))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io("read"))?;
+        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        if complete < bytes.len() {
+            tracing::warn!(
+                path = %path.display(),
+                dropped_bytes = bytes.len() - complete,
+                "dropping a half-written last line (interrupted run)"
+            );
+            file.set_len(complete as u64).map_err(io("truncate"))?;
+            file.sync_all().map_err(io("sync"))?;
+            bytes.truncate(complete);
+        }
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+        let mut records: HashMap<String, (usize, ItemRecord)> = HashMap::new();
+        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            let line_no = i + 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let rec: ItemRecord =
+                serde_json::from_slice(line).map_err(|source| EvalError::BadRecord {
+                    path: path.to_path_buf(),
+                    line: line_no,
+                    source,
+                })?;
+            if let Some((first, _)) = records.get(&rec.id) {
+                return Err(EvalError::DuplicateRecord {
+                    path: path.to_path_buf(),
+                    id: rec.id,
+                    first: *first,
+                    second: line_no,
+                });
+            }
+            records.insert(rec.id.clone(), (line_no, rec));
+        }
+        Ok(ResultStore {
+            path: path.to_path_buf(),
+            file,
+            records,
+            lines,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The record of an item and its 1-based line number.
+    pub fn get(&self, id: &str) -> Option<(usize, &ItemRecord)> {
+        self.records.get(id).map(|(l, r)| (*l, r))
+    }
+
+    /// All records in file order.
+    pub fn records(&self) -> Vec<&ItemRecord> {
+        let mut v: Vec<(usize, &ItemRecord)> =
+            self.records.values().map(|(l, r)| (*l, r)).collect();
+        v.sort_by_key(|(l, _)| *l);
+        v.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// Append finished records durably: one write, then fsync.
+    pub fn append(&mut self, batch: Vec<ItemRecord>) -> Result<(), EvalError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // the line each record would get; an id may not repeat in the file
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (k, rec) in batch.iter().enumerate() {
+            let line = self.lines + 1 + k;
+            let earlier = self
+                .records
+                .get(&rec.id)
+                .map(|(l, _)| *l)
+                .or_else(|| seen.get(rec.id.as_str()).copied());
+            if let Some(first) = earlier {
+                return Err(EvalError::DuplicateRecord {
+                    path: self.path.clone(),
+                    id: rec.id.clone(),
+                    first,
+                    second: line,
+                });
+            }
+            seen.insert(&rec.id, line);
+        }
+        let mut buf = Vec::new();
+        for rec in &batch {
+            // serde_json escapes control characters, so a record is always one line
+            serde_json::to_writer(&mut buf, rec).map_err(|e| EvalError::Io {
+                action: "serialise a record for",
+                path: self.path.clone(),
+                source: std::io::Error::other(e),
+            })?;
+            buf.push(b'\n');
+        }
+        let io = |action: &'static str, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| EvalError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        self.file
+            .write_all(&buf)
+            .map_err(io("append to", &self.path))?;
+        self.file.sync_data().map_err(io("sync", &self.path))?;
+        for rec in batch {
+            self.lines += 1;
+            self.records.insert(rec.id.clone(), (self.lines, rec));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,219 @@
+//! Downstream tasks of METHOD.md §6 as pure logic: prompts per generation step, answer reading,
+//! item outcome and task metrics. No model here; the runner feeds generations in.
+//!
+//! A task is evaluated in steps. Direct prompting is one step. Bridged prompting first asks the
+//! model for bridge-language text (a bridge word, a translation of the inputs), then builds the
+//! final prompt from it. Each step's prompts may depend on the earlier steps' outputs (the
+//! *history*: one `Vec<String>` of outputs per finished step, in prompt order). A step may give
+//! an item no prompt at all (its bridge output was unusable); the item then counts as wrong.
+
+pub mod belebele;
+pub mod bli;
+pub mod mt;
+pub mod sib;
+pub mod xcopa;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bleu::{BleuConfig, BleuScore, corpus_bleu};
+use crate::chrf::{ChrfConfig, corpus_chrf};
+use crate::error::EvalError;
+use crate::mode::PromptMode;
+
+/// Generation settings of one step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepSpec {
+    pub max_new_tokens: usize,
+    pub stop: Vec<String>,
+}
+
+impl StepSpec {
+    /// Stop at the end of the line: every answer and translation here is one line.
+    pub fn line(max_new_tokens: usize) -> Self {
+        StepSpec {
+            max_new_tokens,
+            stop: vec!["\n".to_owned()],
+        }
+    }
+}
+
+/// How one item turned out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Tasks scored by exact answer: BLI, Belebele, XCOPA, SIB-200.
+    Choice {
+        /// The parsed answer; `None` = parse failure (wrong).
+        prediction: Option<String>,
+        /// The accepted answers.
+        gold: Vec<String>,
+        correct: bool,
+    },
+    /// Machine translation, scored at corpus level.
+    Translation {
+        hypothesis: String,
+        reference: String,
+    },
+}
+
+/// Scores of a run. Accuracy is in percent so that every score shares the 0..=100 scale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TaskMetrics {
+    Accuracy {
+        total: usize,
+        correct: usize,
+        parse_failures: usize,
+        /// 100 * correct / total.
+        accuracy: f64,
+    },
+    Translation {
+        segments: usize,
+        empty_hypotheses: usize,
+        bleu: BleuScore,
+        chrf: f64,
+        chrf_pp: f64,
+    },
+}
+
+impl TaskMetrics {
+    /// The headline number: accuracy, or chrF++ for translation (METHOD.md §6).
+    pub fn primary(&self) -> f64 {
+        match self {
+            TaskMetrics::Accuracy { accuracy, .. } => *accuracy,
+            TaskMetrics::Translation { chrf_pp, .. } => *chrf_pp,
+        }
+    }
+
+    /// Every score by name: `accuracy`, or `bleu`, `chrf`, `chrf++`.
+    pub fn named(&self) -> Vec<(&'static str, f64)> {
+        match self {
+            TaskMetrics::Accuracy { accuracy, .. } => vec![("accuracy", *accuracy)],
+            TaskMetrics::Translation {
+                bleu,
+                chrf,
+                chrf_pp,
+                ..
+            } => vec![("bleu", bleu.score), ("chrf", *chrf), ("chrf++", *chrf_pp)],
+        }
+    }
+
+    /// One score by name (see [`TaskMetrics::named`]).
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.named()
+            .into_iter()
+            .find_map(|(n, v)| (n == name).then_some(v))
+    }
+}
+
+/// A downstream task.
+pub trait Task {
+    type Item;
+
+    /// Task and languages, e.g. `bli:en-de`; written into every result line so that results of
+    /// different runs are never mixed.
+    fn key(&self) -> String;
+
+    /// Codes of the languages a bridge may not be (the task's own source/target).
+    fn endpoints(&self) -> Vec<String>;
+
+    /// A unique, stable id of an item (resume key).
+    fn item_id(&self, item: &Self::Item) -> String;
+
+    /// Reject an item whose gold answer cannot be scored.
+    fn validate(&self, _item: &Self::Item) -> Result<(), EvalError> {
+        Ok(())
+    }
+
+    /// Generation settings of each step for this mode.
+    fn steps(&self, mode: &PromptMode) -> Vec<StepSpec>;
+
+    /// Prompts of step `step` for one item, given the outputs of the earlier steps.
+    fn prompts(
+        &self,
+        item: &Self::Item,
+        mode: &PromptMode,
+        step: usize,
+        history: &[Vec<String>],
+    ) -> Vec<String>;
+
+    /// The item's outcome from the outputs of all steps.
+    fn outcome(&self, item: &Self::Item, mode: &PromptMode, history: &[Vec<String>]) -> Outcome;
+
+    /// Run-level scores from the outcomes of all items.
+    fn metrics(&self, outcomes: &[Outcome]) -> Result<TaskMetrics, EvalError>;
+}
+
+/// METHOD.md §6 translation prompt, also used to carry task inputs into the bridge language.
+pub fn translate_prompt(src: &str, trg: &str, text: &str) -> String {
+    format!("Translate the following text from {src} to {trg}:\n{text}\nTranslation:")
+}
+
+/// The output of the last step that gave this item prompts, if the item reached the final step.
+pub(crate) fn final_output(history: &[Vec<String>], steps: usize) -> Option<&str> {
+    if history.len() != steps {
+        return None;
+    }
+    history.last()?.first().map(String::as_str)
+}
+
+/// Accuracy over choice outcomes (translation outcomes count as wrong).
+pub fn accuracy_metrics(outcomes: &[Outcome]) -> TaskMetrics {
+    let mut correct = 0;
+    let mut parse_failures = 0;
+    for o in outcomes {
+        match o {
+            Outcome::Choice {
+                prediction,
+                correct: c,
+                ..
+            } => {
+                correct += usize::from(*c);
+                parse_failures += usize::from(prediction.is_none());
+            }
+            Outcome::Translation { .. } => parse_failures += 1,
+        }
+    }
+    let total = outcomes.len();
+    TaskMetrics::Accuracy {
+        total,
+        correct,
+        parse_failures,
+        accuracy: if total == 0 {
+            0.0
+        } else {
+            100.0 * correct as f64 / total as f64
+        },
+    }
+}
+
+/// Corpus BLEU, chrF and chrF++ over translation outcomes (choice outcomes count as empty
+/// hypotheses against an empty reference).
+pub fn translation_metrics(
+    outcomes: &[Outcome],
+    bleu: &BleuConfig,
+) -> Result<TaskMetrics, EvalError> {
+    let mut hyps = Vec::with_capacity(outcomes.len());
+    let mut refs = Vec::with_capacity(outcomes.len());
+    for o in outcomes {
+        match o {
+            Outcome::Translation {
+                hypothesis,
+                reference,
+            } => {
+                hyps.push(hypothesis.as_str());
+                refs.push(reference.as_str());
+            }
+            Outcome::Choice { .. } => {
+                hyps.push("");
+                refs.push("");
+            }
+        }
+    }
+    Ok(TaskMetrics::Translation {
+        segments: hyps.len(),
+        empty_hypotheses: hyps.iter().filter(|h| h.trim().is_empty()).count(),
+        bleu: corpus_bleu(&hyps, &refs, bleu)?,
+        chrf: corpus_chrf(&hyps, &refs, &ChrfConfig::chrf())?.score,
+        chrf_pp: corpus_chrf(&hyps, &refs, &ChrfConfig::chrf_pp())?.score,
+    })
+}
