@@ -1,0 +1,257 @@
+//! Bridge scores over a layer window and the candidate ranking (METHOD.md §5).
+
+use serde::{Deserialize, Serialize};
+
+use overlap::{NeuronSet, PairNeurons, ProbeTensor};
+
+use crate::layer::{Prepared, Workspace, check_engine, score_prepared};
+use crate::linalg::parallel_map;
+use crate::{HsicConfig, HsicError, LayerScore, LayerWindow, ScoreKind};
+
+/// One layer of one candidate. `score` is `None` when the overlap set or the bridge set has no
+/// neuron in that layer (or, with `all_layers` off, when the layer is outside the window and
+/// was not computed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerEntry {
+    pub layer: usize,
+    pub score: Option<LayerScore>,
+}
+
+/// One candidate's per-layer scores and bridge score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateScore {
+    pub candidate: String,
+    /// Every computed layer, ascending, each labelled with its true layer index.
+    pub layers: Vec<LayerEntry>,
+    /// Mean of the layer scores inside the window, skipping layers without a score; `None` when
+    /// no window layer has one.
+    pub bridge_score: Option<f64>,
+    /// How many window layers had a score.
+    pub layers_used: usize,
+}
+
+/// The result of ranking the candidate bridges of one pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BridgeRanking {
+    pub kind: ScoreKind,
+    pub window: LayerWindow,
+    pub samples: usize,
+    /// In the order the candidates were given.
+    pub candidates: Vec<CandidateScore>,
+    /// Candidates by decreasing bridge score (ties keep the given order); those without a score
+    /// come last.
+    pub ranking: Vec<String>,
+    /// The argmax, `None` when no candidate has a score.
+    pub chosen: Option<String>,
+}
+
+/// Mean of the scores of `layers` that lie in `window` and have a score, with their count.
+pub fn bridge_score(layers: &[LayerEntry], window: LayerWindow) -> (Option<f64>, usize) {
+    let scores: Vec<f64> = layers
+        .iter()
+        .filter(|e| window.contains(e.layer))
+        .filter_map(|e| e.score.as_ref().map(|s| s.score))
+        .collect();
+    if scores.is_empty() {
+        (None, 0)
+    } else {
+        (
+            Some(scores.iter().sum::<f64>() / scores.len() as f64),
+            scores.len(),
+        )
+    }
+}
+
+/// Score every candidate bridge set against the overlap set, layer by layer, and rank them.
+///
+/// `probe` is the s→t probe tensor; `overlap` is `O_st`; `candidates` pairs each candidate's
+/// name with its bridge set `B_k`. `window` defaults to [`LayerWindow::default_for`] the probe's
+/// layer count. Layers are computed in parallel (`config.threads`).
+pub fn rank_bridges(
+    probe: &ProbeTensor<'_>,
+    overlap: &NeuronSet,
+    candidates: &[(&str, &NeuronSet)],
+    window: Option<LayerWindow>,
+    config: &HsicConfig,
+) -> Result<BridgeRanking, HsicError> {
+    let layers = probe.layers();
+    let samples = probe.samples();
+    if samples < 2 {
+        return Err(HsicError::TooSmall {
+            what: "probe samples",
+            min: 2,
+            unit: "samples",
+            got: samples,
+        });
+    }
+    check_engine(config.engine)?;
+    if candidates.is_empty() {
+        return Err(HsicError::NoCandidates);
+    }
+    let shape = probe.shape();
+    if overlap.shape() != shape {
+        return Err(overlap::OverlapError::ShapeMismatch {
+            what: "overlap set vs probe tensor",
+            left_layers: overlap.shape().layers(),
+            left_neurons: overlap.shape().neurons(),
+            right_layers: layers,
+            right_neurons: probe.neurons(),
+        }
+        .into());
+    }
+    for (i, (name, set)) in candidates.iter().enumerate() {
+        if candidates[..i].iter().any(|(n, _)| n == name) {
+            return Err(HsicError::DuplicateCandidate {
+                candidate: name.to_string(),
+            });
+        }
+        if set.shape() != shape {
+            return Err(overlap::OverlapError::ShapeMismatch {
+                what: "bridge set vs probe tensor",
+                left_layers: set.shape().layers(),
+                left_neurons: set.shape().neurons(),
+                right_layers: layers,
+                right_neurons: probe.neurons(),
+            }
+            .into());
+        }
+    }
+    let window = match window {
+        Some(w) => LayerWindow::new(w.first, w.last, layers)?,
+        None => LayerWindow::default_for(layers)?,
+    };
+    let computed: Vec<usize> = if config.all_layers {
+        (0..layers).collect()
+    } else {
+        window.layers().collect()
+    };
+    let threads = if config.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        config.threads
+    };
+    // Ids come from sets whose shape equals the probe's, so every row exists.
+    let rows_of = |ids: &[u32]| -> Result<Vec<&[f32]>, HsicError> {
+        ids.iter()
+            .map(|&id| {
+                probe.row_by_id(id).ok_or(HsicError::Internal {
+                    what: "probe row",
+                    detail: format!("id {id}"),
+                })
+            })
+            .collect()
+    };
+
+    // Phase 1: the X side of every computed layer that has overlap neurons.
+    let xs: Vec<Option<Prepared>> = parallel_map(
+        &computed,
+        threads,
+        || (),
+        |_, &l| {
+            let ids = overlap.layer(l);
+            if ids.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(Prepared::new(
+                rows_of(ids)?.into_iter(),
+                samples,
+                true,
+            )?))
+        },
+    )
+    .into_iter()
+    .collect::<Result<_, HsicError>>()?;
+
+    // Phase 2: one job per (candidate, layer) with both sets non-empty.
+    let jobs: Vec<(usize, usize)> = (0..candidates.len())
+        .flat_map(|c| (0..computed.len()).map(move |k| (c, k)))
+        .filter(|&(c, k)| xs[k].is_some() && !candidates[c].1.layer(computed[k]).is_empty())
+        .collect();
+    let results = parallel_map(
+        &jobs,
+        threads,
+        Workspace::default,
+        |ws, &(c, k)| -> Result<LayerScore, HsicError> {
+            let x = xs[k].as_ref().ok_or(HsicError::Internal {
+                what: "job",
+                detail: "missing X".into(),
+            })?;
+            ws.y.fill(
+                rows_of(candidates[c].1.layer(computed[k]))?.into_iter(),
+                samples,
+                false,
+                &mut ws.dist,
+            )?;
+            Ok(score_prepared(
+                x,
+                &ws.y,
+                config.kind,
+                config.engine,
+                false,
+                &mut ws.all,
+                &mut ws.series,
+            )?
+            .0)
+        },
+    );
+
+    let mut per_candidate: Vec<Vec<LayerEntry>> = (0..candidates.len())
+        .map(|_| {
+            computed
+                .iter()
+                .map(|&layer| LayerEntry { layer, score: None })
+                .collect()
+        })
+        .collect();
+    for (&(c, k), result) in jobs.iter().zip(results) {
+        per_candidate[c][k].score = Some(result?);
+    }
+    let mut scored: Vec<CandidateScore> = Vec::with_capacity(candidates.len());
+    for ((name, _), layers) in candidates.iter().zip(per_candidate) {
+        let (bridge_score, layers_used) = bridge_score(&layers, window);
+        scored.push(CandidateScore {
+            candidate: name.to_string(),
+            layers,
+            bridge_score,
+            layers_used,
+        });
+    }
+    let mut order: Vec<usize> = (0..scored.len()).collect();
+    // Stable sort: ties keep the given order; None sorts after every score.
+    order.sort_by(
+        |&a, &b| match (scored[a].bridge_score, scored[b].bridge_score) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        },
+    );
+    let chosen = order
+        .first()
+        .filter(|&&i| scored[i].bridge_score.is_some())
+        .map(|&i| scored[i].candidate.clone());
+    let ranking = order.iter().map(|&i| scored[i].candidate.clone()).collect();
+    Ok(BridgeRanking {
+        kind: config.kind,
+        window,
+        samples,
+        candidates: scored,
+        ranking,
+        chosen,
+    })
+}
+
+/// [`rank_bridges`] for the sets of an [`overlap::PairNeurons`].
+pub fn rank_pair(
+    probe: &ProbeTensor<'_>,
+    pair: &PairNeurons,
+    window: Option<LayerWindow>,
+    config: &HsicConfig,
+) -> Result<BridgeRanking, HsicError> {
+    let candidates: Vec<(&str, &NeuronSet)> = pair
+        .bridges
+        .iter()
+        .map(|b| (b.candidate.as_str(), &b.neurons))
+        .collect();
+    rank_bridges(probe, &pair.overlap, &candidates, window, config)
+}

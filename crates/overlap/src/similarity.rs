@@ -1,0 +1,100 @@
+//! Linguistic similarity of languages from their neuron sets (METHOD.md §2).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{LanguageSets, OverlapError, StatsTable};
+
+/// Overlap counts and cosine similarities over a list of languages (square, row = column order
+/// of `languages`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarityMatrices {
+    pub languages: Vec<String>,
+    /// `overlap[i][j] = |T_i ∩ T_j|` (the diagonal is `|T_i|`).
+    pub overlap: Vec<Vec<usize>>,
+    /// `cosine[i][j]` = cosine similarity of the vectors `(p_i[n])` and `(p_j[n])` for `n` in
+    /// `T_i ∩ T_j` (the same neurons, in the same order, in both vectors). Defined as 0 when the
+    /// intersection is empty or either vector is all zeros.
+    pub cosine: Vec<Vec<f64>>,
+}
+
+/// Overlap-count and cosine matrices over `languages` (all languages of `sets` when empty).
+/// Probabilities come from `table`, which must hold every language named.
+pub fn similarity_matrices(
+    table: &StatsTable,
+    sets: &LanguageSets,
+    languages: &[&str],
+) -> Result<SimilarityMatrices, OverlapError> {
+    table
+        .shape()
+        .check_same("statistics vs language sets", &sets.shape)?;
+    let langs: Vec<String> = if languages.is_empty() {
+        sets.languages.clone()
+    } else {
+        languages.iter().map(|s| s.to_string()).collect()
+    };
+    let k = langs.len();
+    let mut t = Vec::with_capacity(k);
+    let mut p = Vec::with_capacity(k);
+    for l in &langs {
+        t.push(sets.get(l)?);
+        p.push(table.get(l)?.p.as_slice());
+    }
+    let mut overlap = vec![vec![0usize; k]; k];
+    let mut cosine = vec![vec![0f64; k]; k];
+    for i in 0..k {
+        for j in i..k {
+            let common = t[i].intersection(t[j])?;
+            let (mut dot, mut ni, mut nj) = (0f64, 0f64, 0f64);
+            for &id in common.ids() {
+                let (a, b) = (p[i][id as usize], p[j][id as usize]);
+                dot += a * b;
+                ni += a * a;
+                nj += b * b;
+            }
+            let cos = if ni > 0.0 && nj > 0.0 {
+                dot / (ni.sqrt() * nj.sqrt())
+            } else {
+                0.0
+            };
+            overlap[i][j] = common.len();
+            overlap[j][i] = common.len();
+            cosine[i][j] = cos;
+            cosine[j][i] = cos;
+        }
+    }
+    Ok(SimilarityMatrices {
+        languages: langs,
+        overlap,
+        cosine,
+    })
+}
+
+impl SimilarityMatrices {
+    /// The overlap counts as a tab-separated table with a header row and column.
+    pub fn overlap_tsv(&self) -> String {
+        self.tsv(|i, j| self.overlap[i][j].to_string())
+    }
+
+    /// The cosine similarities as a tab-separated table (4 decimals).
+    pub fn cosine_tsv(&self) -> String {
+        self.tsv(|i, j| format!("{:.4}", self.cosine[i][j]))
+    }
+
+    fn tsv(&self, cell: impl Fn(usize, usize) -> String) -> String {
+        let mut out = String::from("lang");
+        for l in &self.languages {
+            out.push('\t');
+            out.push_str(l);
+        }
+        out.push('\n');
+        for (i, l) in self.languages.iter().enumerate() {
+            out.push_str(l);
+            for j in 0..self.languages.len() {
+                out.push('\t');
+                out.push_str(&cell(i, j));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
