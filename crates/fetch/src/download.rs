@@ -28,6 +28,14 @@ static AGENT: LazyLock<ureq::Agent> = LazyLock::new(|| {
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_response(Some(Duration::from_secs(60)))
         .timeout_per_read(Some(Duration::from_secs(60)))
+        // Trust the operating system's certificate store (honouring SSL_CERT_FILE/SSL_CERT_DIR),
+        // not only ureq's bundled roots: corporate and sandbox proxies re-sign TLS with a
+        // locally installed root, and pip/curl work there, so must we.
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
         .build()
         .into()
 });
