@@ -1,0 +1,288 @@
+//! Stage 3: language sets, pair overlap, bridge sets and HSIC ranking (METHOD.md §2, §4, §5),
+//! from the outputs of the statistics and probe stages, through the `overlap` and `hsic` crates.
+
+use serde::{Deserialize, Serialize};
+
+use hsic::{HsicConfig, LayerWindow, ScoreKind};
+use overlap::{
+    BridgeVariant, LanguageSets, ModelShape, ProbeTensor, SetMethod, SimilarityMatrices, StatsTable,
+};
+
+use crate::error::{ProbeError, Result};
+use crate::model::ModelIdentity;
+use crate::probe::{ProbeActivations, ProbeSummary};
+use crate::stats::LanguageStats;
+
+/// Parameters of the bridge computation; every field's default is METHOD.md's.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BridgeParams {
+    /// How `T_l` is built (default: top rate 1 %, quantile cut-off).
+    pub sets: SetMethod,
+    /// Which neurons stand for a candidate (default: `T_k \ O_st`, top `|O_st|` per layer by
+    /// mean probe activation).
+    pub variant: BridgeVariant,
+    /// Score kind (default: reference), engine, threads, all layers or only the window.
+    pub hsic: HsicConfig,
+    /// Layers averaged into the bridge score; `None` = `[round(0.3125 L), round(0.6875 L) - 1]`.
+    pub window: Option<LayerWindow>,
+}
+
+/// One layer of one candidate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerReport {
+    pub layer: usize,
+    pub in_window: bool,
+    /// `|O_st|` and `|B_k|` in this layer.
+    pub overlap_neurons: usize,
+    pub bridge_neurons: usize,
+    /// Layer score; `None` when either set is empty here or the layer was not computed
+    /// (outside the window with `hsic.all_layers` off).
+    pub score: Option<f64>,
+    /// Kernel bandwidth of the layer.
+    pub sigma: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateReport {
+    pub language: String,
+    /// Mean layer score over the window (layers without a score skipped).
+    pub score: Option<f64>,
+    /// Window layers that had a score.
+    pub layers_used: usize,
+    /// `|T_k|` and `|B_k|` over all layers.
+    pub set_size: usize,
+    pub bridge_neurons: usize,
+    /// Every layer of the model.
+    pub layers: Vec<LayerReport>,
+}
+
+/// `T_s`, `T_t` and `O_st` sizes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverlapReport {
+    pub source_set: usize,
+    pub target_set: usize,
+    pub overlap: usize,
+    /// `|O_st|` per layer.
+    pub per_layer: Vec<usize>,
+}
+
+/// The statistics behind one language's set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LanguageReport {
+    pub language: String,
+    pub sentences: usize,
+    pub windows: usize,
+    pub tokens: u64,
+    pub set_size: usize,
+    /// The cut-off of its set (`p >=` for top rate, `p >` for LAPE).
+    pub threshold: f64,
+}
+
+/// Everything about one pair's bridge choice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BridgeReport {
+    pub source: String,
+    pub target: String,
+    /// The argmax of the bridge score; `None` when no candidate has a score.
+    pub chosen: Option<String>,
+    /// Candidates by decreasing score (unscored last).
+    pub ranking: Vec<String>,
+    /// In the order given.
+    pub candidates: Vec<CandidateReport>,
+    pub window: LayerWindow,
+    pub score_kind: ScoreKind,
+    pub overlap: OverlapReport,
+    pub probe: ProbeSummary,
+    pub languages: Vec<LanguageReport>,
+    pub params: BridgeParams,
+    /// Every parameter of the stages before, when [`crate::pipeline::bridge_for_pair`] ran them.
+    pub pipeline: Option<crate::pipeline::PipelineParams>,
+    pub model: ModelIdentity,
+}
+
+fn shape_of(stats: &[LanguageStats]) -> Result<ModelShape> {
+    let first = stats
+        .first()
+        .ok_or_else(|| ProbeError::data("no language statistics given"))?;
+    for s in stats {
+        if (s.stats.layers, s.stats.neurons) != (first.stats.layers, first.stats.neurons)
+            || s.model_digest != first.model_digest
+        {
+            return Err(ProbeError::data(format!(
+                "statistics of `{}` ({}x{}, model {}) and `{}` ({}x{}, model {}) come from different models",
+                first.lang,
+                first.stats.layers,
+                first.stats.neurons,
+                short(&first.model_digest),
+                s.lang,
+                s.stats.layers,
+                s.stats.neurons,
+                short(&s.model_digest)
+            )));
+        }
+    }
+    Ok(ModelShape::new(first.stats.layers, first.stats.neurons)?)
+}
+
+fn short(digest: &str) -> &str {
+    &digest[..digest.len().min(12)]
+}
+
+/// The activation probabilities (and means) of `stats` as an `overlap` table.
+pub fn stats_table(stats: &[LanguageStats]) -> Result<StatsTable> {
+    let mut table = StatsTable::new(shape_of(stats)?);
+    for s in stats {
+        table.push_counts(s.lang.clone(), &s.stats.over_zero, s.stats.tokens)?;
+        table.set_mean(&s.lang, s.mean())?;
+    }
+    Ok(table)
+}
+
+/// `T_l` of every language of `stats` (LAPE normalises over exactly these languages).
+pub fn language_sets(stats: &[LanguageStats], method: &SetMethod) -> Result<LanguageSets> {
+    Ok(overlap::language_sets(&stats_table(stats)?, method)?)
+}
+
+/// Overlap-count and cosine matrices (METHOD.md §2) over `languages` (all of `stats` when
+/// empty), with the sets built from all of `stats`.
+pub fn similarity(
+    stats: &[LanguageStats],
+    method: &SetMethod,
+    languages: &[&str],
+) -> Result<SimilarityMatrices> {
+    let table = stats_table(stats)?;
+    let sets = overlap::language_sets(&table, method)?;
+    Ok(overlap::similarity_matrices(&table, &sets, languages)?)
+}
+
+/// Rank the candidate bridges of the probe's pair.
+///
+/// `stats` must hold the source, the target and every candidate (more languages are fine; for
+/// LAPE they change the sets). `candidates` empty = METHOD.md's default (en de fr it pt es
+/// minus the pair).
+pub fn rank_bridges(
+    stats: &[LanguageStats],
+    probe: &ProbeActivations,
+    candidates: &[&str],
+    params: &BridgeParams,
+    model: &ModelIdentity,
+) -> Result<BridgeReport> {
+    let (source, target) = (probe.summary.src.as_str(), probe.summary.trg.as_str());
+    let candidates: Vec<&str> = if candidates.is_empty() {
+        overlap::default_candidates(source, target)
+    } else {
+        candidates.to_vec()
+    };
+    if let Some(c) = candidates.iter().find(|&&c| c == source || c == target) {
+        return Err(ProbeError::param(
+            "candidates",
+            format!("`{c}` is the source or the target of {source}-{target}, not a bridge"),
+        ));
+    }
+    for lang in [source, target].iter().chain(&candidates) {
+        if !stats.iter().any(|s| s.lang == *lang) {
+            return Err(ProbeError::data(format!(
+                "no FLORES statistics for `{lang}` (have: {})",
+                stats
+                    .iter()
+                    .map(|s| s.lang.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let shape = shape_of(stats)?;
+    if stats[0].model_digest != model.digest || probe.model_digest != model.digest {
+        return Err(ProbeError::data(format!(
+            "statistics (model {}), probe (model {}) and model {} ({}) do not match",
+            short(&stats[0].model_digest),
+            short(&probe.model_digest),
+            model.name,
+            short(&model.digest)
+        )));
+    }
+    if (probe.layers, probe.neurons) != (shape.layers(), shape.neurons()) {
+        return Err(ProbeError::data(format!(
+            "probe is {}x{}, statistics are {}x{}",
+            probe.layers,
+            probe.neurons,
+            shape.layers(),
+            shape.neurons()
+        )));
+    }
+    let tensor = ProbeTensor::new(
+        probe.layers,
+        probe.neurons,
+        probe.samples(),
+        &probe.data[..],
+    )?;
+    let table = stats_table(stats)?;
+    let sets = overlap::language_sets(&table, &params.sets)?;
+    let pair = overlap::pair_neurons(&sets, source, target, &candidates, &tensor, params.variant)?;
+    let ranking = hsic::rank_pair(&tensor, &pair, params.window, &params.hsic)?;
+
+    let overlap_per_layer = pair.overlap.per_layer_counts();
+    let mut candidate_reports = Vec::with_capacity(candidates.len());
+    for (scored, bridge) in ranking.candidates.iter().zip(&pair.bridges) {
+        let per_layer = bridge.neurons.per_layer_counts();
+        let layers = (0..shape.layers())
+            .map(|layer| {
+                let entry = scored
+                    .layers
+                    .iter()
+                    .find(|e| e.layer == layer)
+                    .and_then(|e| e.score.as_ref());
+                LayerReport {
+                    layer,
+                    in_window: ranking.window.contains(layer),
+                    overlap_neurons: overlap_per_layer[layer],
+                    bridge_neurons: per_layer[layer],
+                    score: entry.map(|s| s.score),
+                    sigma: entry.map(|s| s.sigma),
+                }
+            })
+            .collect();
+        candidate_reports.push(CandidateReport {
+            language: scored.candidate.clone(),
+            score: scored.bridge_score,
+            layers_used: scored.layers_used,
+            set_size: sets.get(&scored.candidate)?.len(),
+            bridge_neurons: bridge.neurons.len(),
+            layers,
+        });
+    }
+    let languages = stats
+        .iter()
+        .zip(&sets.thresholds)
+        .map(|(s, &threshold)| {
+            Ok(LanguageReport {
+                language: s.lang.clone(),
+                sentences: s.sentences,
+                windows: s.windows,
+                tokens: s.stats.tokens,
+                set_size: sets.get(&s.lang)?.len(),
+                threshold,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(BridgeReport {
+        source: source.to_string(),
+        target: target.to_string(),
+        chosen: ranking.chosen.clone(),
+        ranking: ranking.ranking.clone(),
+        candidates: candidate_reports,
+        window: ranking.window,
+        score_kind: ranking.kind,
+        overlap: OverlapReport {
+            source_set: sets.get(source)?.len(),
+            target_set: sets.get(target)?.len(),
+            overlap: pair.overlap.len(),
+            per_layer: overlap_per_layer,
+        },
+        probe: probe.summary.clone(),
+        languages,
+        params: params.clone(),
+        pipeline: None,
+        model: model.clone(),
+    })
+}
