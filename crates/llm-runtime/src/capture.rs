@@ -1,0 +1,409 @@
+//! MLP neuron capture: which intermediate tensor to read, and its reductions.
+//!
+//! Reductions run on the device while the forward pass runs: per batch, a masked matrix product
+//! turns each layer's `[tokens, neurons]` tensor into `[1, neurons]` (corpus statistics) or
+//! `[prompts, neurons]` (per-prompt sums). Only those reductions are copied to the host, where
+//! corpus statistics are accumulated across batches in f64/u64.
+
+use std::fmt;
+use std::str::FromStr;
+
+use burn::tensor::{FloatDType, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Where in the gated MLP `down(act(gate(x)) * up(x))` activations are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureSite {
+    /// `gate(x)`, before the activation function.
+    GatePre,
+    /// `act(gate(x))`: the neurons of the method (METHOD.md §1).
+    #[default]
+    GateAct,
+    /// `up(x)`.
+    Up,
+    /// `act(gate(x)) * up(x)`, the input of `down`.
+    Product,
+}
+
+impl CaptureSite {
+    pub const ALL: [CaptureSite; 4] = [Self::GatePre, Self::GateAct, Self::Up, Self::Product];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::GatePre => "gate_pre",
+            Self::GateAct => "gate_act",
+            Self::Up => "up",
+            Self::Product => "product",
+        }
+    }
+}
+
+impl fmt::Display for CaptureSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for CaptureSite {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let norm = s.trim().to_ascii_lowercase().replace('-', "_");
+        Self::ALL.into_iter().find(|c| c.name() == norm).ok_or_else(|| {
+            Error::Invalid(format!("unknown capture site `{s}` (expected gate_pre, gate_act, up or product)"))
+        })
+    }
+}
+
+/// Per-neuron statistics over a corpus, laid out `[layers, neurons]` row-major.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorpusStats {
+    pub layers: usize,
+    pub neurons: usize,
+    /// Tokens counted (real, non-BOS, non-padding).
+    pub tokens: u64,
+    /// Tokens with activation > 0, per neuron.
+    pub over_zero: Vec<u64>,
+    /// Sum of activations, per neuron.
+    pub sum: Vec<f64>,
+    /// Sum of squared activations, per neuron.
+    pub sum_sq: Vec<f64>,
+}
+
+impl CorpusStats {
+    /// All-zero statistics.
+    pub fn new(layers: usize, neurons: usize) -> Self {
+        let n = layers * neurons;
+        Self { layers, neurons, tokens: 0, over_zero: vec![0; n], sum: vec![0.0; n], sum_sq: vec![0.0; n] }
+    }
+
+    /// Flat index of (layer, neuron).
+    pub fn index(&self, layer: usize, neuron: usize) -> usize {
+        layer * self.neurons + neuron
+    }
+
+    /// Add another corpus's statistics (same model and site).
+    pub fn merge(&mut self, other: &CorpusStats) -> Result<()> {
+        if (self.layers, self.neurons) != (other.layers, other.neurons) {
+            return Err(Error::Invalid(format!(
+                "cannot merge corpus statistics of shape [{}, {}] into [{}, {}]",
+                other.layers, other.neurons, self.layers, self.neurons
+            )));
+        }
+        self.tokens += other.tokens;
+        for (a, b) in self.over_zero.iter_mut().zip(&other.over_zero) {
+            *a += b;
+        }
+        for (a, b) in self.sum.iter_mut().zip(&other.sum) {
+            *a += b;
+        }
+        for (a, b) in self.sum_sq.iter_mut().zip(&other.sum_sq) {
+            *a += b;
+        }
+        Ok(())
+    }
+
+    /// `over_zero / tokens` per neuron (0 where no tokens were seen).
+    pub fn activation_probability(&self) -> Vec<f64> {
+        let n = self.tokens.max(1) as f64;
+        self.over_zero.iter().map(|&c| c as f64 / n).collect()
+    }
+
+    /// Mean activation per neuron.
+    pub fn mean(&self) -> Vec<f64> {
+        let n = self.tokens.max(1) as f64;
+        self.sum.iter().map(|&s| s / n).collect()
+    }
+}
+
+/// Mean activation of each prompt, `[prompts, layers, neurons]` row-major.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptMeans {
+    pub prompts: usize,
+    pub layers: usize,
+    pub neurons: usize,
+    pub data: Vec<f32>,
+}
+
+impl PromptMeans {
+    /// Mean of (prompt, layer, neuron).
+    pub fn get(&self, prompt: usize, layer: usize, neuron: usize) -> f32 {
+        self.data[(prompt * self.layers + layer) * self.neurons + neuron]
+    }
+
+    /// The `[neurons]` slice of one prompt and layer.
+    pub fn row(&self, prompt: usize, layer: usize) -> &[f32] {
+        let o = (prompt * self.layers + layer) * self.neurons;
+        &self.data[o..o + self.neurons]
+    }
+}
+
+/// Receives the capture-site tensor `[rows * cols, neurons]` of every layer during a forward.
+pub(crate) trait ActivationSink {
+    fn site(&self) -> CaptureSite;
+    fn record(&mut self, layer: usize, act: Tensor<2>);
+}
+
+/// Corpus reductions of one batch: `weights [1, n]` is 1 for counted tokens, 0 elsewhere.
+pub(crate) struct CorpusAccumulator {
+    site: CaptureSite,
+    weights: Tensor<2>,
+    over_zero: Vec<Tensor<2>>,
+    sum: Vec<Tensor<2>>,
+    sum_sq: Vec<Tensor<2>>,
+}
+
+impl CorpusAccumulator {
+    pub fn new(site: CaptureSite, weights: Tensor<2>) -> Self {
+        Self { site, weights, over_zero: Vec::new(), sum: Vec::new(), sum_sq: Vec::new() }
+    }
+
+    /// Copy the `[layers, neurons]` batch reductions to the host and add them to `stats`.
+    pub fn add_into(self, stats: &mut CorpusStats, tokens: u64) -> Result<()> {
+        let expect = stats.layers * stats.neurons;
+        let read = |v: Vec<Tensor<2>>, what: &str| -> Result<Vec<f32>> {
+            if v.len() != stats.layers {
+                return Err(Error::Invalid(format!("capture saw {} layers, expected {}", v.len(), stats.layers)));
+            }
+            let data = Tensor::cat(v, 0)
+                .try_into_vec_as::<f32>()
+                .map_err(|e| Error::Invalid(format!("reading {what} from the device: {e:?}")))?;
+            if data.len() != expect {
+                return Err(Error::Invalid(format!("{what}: {} values, expected {expect}", data.len())));
+            }
+            Ok(data)
+        };
+        let oz = read(self.over_zero, "over_zero")?;
+        let s = read(self.sum, "sum")?;
+        let sq = read(self.sum_sq, "sum_sq")?;
+        stats.tokens += tokens;
+        for (a, v) in stats.over_zero.iter_mut().zip(&oz) {
+            // Exact: a sum of 0/1 over fewer than 2^24 tokens per batch.
+            *a += v.round() as u64;
+        }
+        for (a, v) in stats.sum.iter_mut().zip(&s) {
+            *a += *v as f64;
+        }
+        for (a, v) in stats.sum_sq.iter_mut().zip(&sq) {
+            *a += *v as f64;
+        }
+        Ok(())
+    }
+}
+
+impl ActivationSink for CorpusAccumulator {
+    fn site(&self) -> CaptureSite {
+        self.site
+    }
+
+    fn record(&mut self, _layer: usize, act: Tensor<2>) {
+        let a = act.cast(FloatDType::F32);
+        let positive = a.clone().greater_elem(0.0).float();
+        self.over_zero.push(self.weights.clone().matmul(positive));
+        self.sum_sq.push(self.weights.clone().matmul(a.clone().square()));
+        self.sum.push(self.weights.clone().matmul(a));
+    }
+}
+
+/// Per-row weighted sums of one batch: `weights [rows, 1, cols]`; after all layers,
+/// `sums[layer]` is `[rows, neurons]`. Decode steps add onto existing sums.
+pub(crate) struct RowSumAccumulator {
+    site: CaptureSite,
+    weights: Tensor<3>,
+    pub sums: Vec<Tensor<2>>,
+}
+
+impl RowSumAccumulator {
+    pub fn new(site: CaptureSite, weights: Tensor<3>) -> Self {
+        Self { site, weights, sums: Vec::new() }
+    }
+
+    /// Weights for the next forward call (`[rows, 1, cols]`).
+    pub fn set_weights(&mut self, weights: Tensor<3>) {
+        self.weights = weights;
+    }
+
+    /// Keep only the given rows of the running sums.
+    pub fn keep_rows(&mut self, idx: &Tensor<1, burn::tensor::Int>) {
+        for s in &mut self.sums {
+            *s = s.clone().select(0, idx.clone());
+        }
+    }
+
+    /// Copy the sums of the given rows to the host, `[rows, layers, neurons]`.
+    pub fn read_rows(&self, idx: &Tensor<1, burn::tensor::Int>) -> Result<Vec<f32>> {
+        let stacked: Tensor<3> = Tensor::stack(self.sums.clone(), 1);
+        stacked
+            .select(0, idx.clone())
+            .try_into_vec_as::<f32>()
+            .map_err(|e| Error::Invalid(format!("reading prompt sums from the device: {e:?}")))
+    }
+}
+
+impl ActivationSink for RowSumAccumulator {
+    fn site(&self) -> CaptureSite {
+        self.site
+    }
+
+    fn record(&mut self, layer: usize, act: Tensor<2>) {
+        let [rows, _, cols] = self.weights.dims();
+        let neurons = act.dims()[1];
+        let a = act.cast(FloatDType::F32).reshape([rows, cols, neurons]);
+        let s = self.weights.clone().matmul(a).reshape([rows, neurons]);
+        if layer < self.sums.len() {
+            self.sums[layer] = self.sums[layer].clone() + s;
+        } else {
+            self.sums.push(s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_names_round_trip() {
+        for s in CaptureSite::ALL {
+            assert_eq!(s.name().parse::<CaptureSite>().unwrap(), s);
+        }
+        assert_eq!("Gate-Act".parse::<CaptureSite>().unwrap(), CaptureSite::GateAct);
+        assert!("gate".parse::<CaptureSite>().is_err());
+        assert_eq!(CaptureSite::default(), CaptureSite::GateAct);
+    }
+
+    #[test]
+    fn merge_checks_shape_and_adds() {
+        let mut a = CorpusStats::new(1, 2);
+        let mut b = CorpusStats::new(1, 2);
+        b.tokens = 4;
+        b.over_zero = vec![1, 3];
+        b.sum = vec![0.5, -1.0];
+        b.sum_sq = vec![1.0, 2.0];
+        a.merge(&b).unwrap();
+        a.merge(&b).unwrap();
+        assert_eq!(a.tokens, 8);
+        assert_eq!(a.over_zero, vec![2, 6]);
+        assert_eq!(a.activation_probability(), vec![0.25, 0.75]);
+        assert_eq!(a.mean(), vec![0.125, -0.25]);
+        assert!(a.merge(&CorpusStats::new(2, 2)).is_err());
+    }
+}
+
+impl crate::model::Transformer {
+    /// Corpus statistics of `site` over windows of token ids (each usually starting with BOS).
+    /// Counted: every real token except a BOS at position 0; padding never. Empty windows add
+    /// nothing.
+    pub fn corpus_stats(&self, windows: &[Vec<u32>], site: CaptureSite) -> Result<CorpusStats> {
+        use crate::model::batch::BatchLayout;
+        self.check_ids_allow_empty(windows, "window", true)?;
+        let c = self.config();
+        let mut stats = CorpusStats::new(c.num_layers, c.intermediate_size);
+        let lens: Vec<usize> = windows.iter().map(Vec::len).collect();
+        for batch in self.plan_batches(&lens, usize::MAX) {
+            let rows: Vec<&[u32]> = batch.iter().map(|&i| windows[i].as_slice()).filter(|r| !r.is_empty()).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
+            let layout = BatchLayout::right_padded(&blens);
+            let mut weights = vec![0f32; layout.rows() * layout.cols];
+            let mut tokens = 0u64;
+            for (b, r) in rows.iter().enumerate() {
+                for (p, &t) in r.iter().enumerate() {
+                    if !self.is_skipped(p, t) {
+                        weights[b * layout.cols + p] = 1.0;
+                        tokens += 1;
+                    }
+                }
+            }
+            if tokens == 0 {
+                continue;
+            }
+            let n = weights.len();
+            let mut acc = CorpusAccumulator::new(site, self.float_tensor(weights, [1, n]));
+            let _ = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, Some(&mut acc));
+            acc.add_into(&mut stats, tokens)?;
+        }
+        Ok(stats)
+    }
+
+    /// Mean of `site` over each prompt's tokens (a BOS at position 0 excluded).
+    pub fn prompt_means(&self, prompts: &[Vec<u32>], site: CaptureSite) -> Result<PromptMeans> {
+        use crate::model::batch::BatchLayout;
+        self.check_ids(prompts, "prompt")?;
+        let c = self.config();
+        let (layers, neurons) = (c.num_layers, c.intermediate_size);
+        let per_prompt = layers * neurons;
+        let mut data = vec![0f32; prompts.len() * per_prompt];
+        let lens: Vec<usize> = prompts.iter().map(Vec::len).collect();
+        for batch in self.plan_batches(&lens, usize::MAX) {
+            let rows: Vec<&[u32]> = batch.iter().map(|&i| prompts[i].as_slice()).collect();
+            let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
+            let layout = BatchLayout::right_padded(&blens);
+            let (weights, counts) = self.prompt_weights(&rows, &layout);
+            if let Some(b) = counts.iter().position(|&n| n == 0) {
+                return Err(Error::Invalid(format!("prompt {} has no token besides BOS", batch[b])));
+            }
+            let mut acc = RowSumAccumulator::new(site, self.float_tensor(weights, [layout.rows(), 1, layout.cols]));
+            let _ = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, Some(&mut acc));
+            let all: Vec<usize> = (0..layout.rows()).collect();
+            let sums = acc.read_rows(&self.int_tensor(&all))?;
+            for (b, &i) in batch.iter().enumerate() {
+                let inv = 1.0 / counts[b] as f32;
+                let src = &sums[b * per_prompt..(b + 1) * per_prompt];
+                for (d, s) in data[i * per_prompt..(i + 1) * per_prompt].iter_mut().zip(src) {
+                    *d = s * inv;
+                }
+            }
+        }
+        Ok(PromptMeans { prompts: prompts.len(), layers, neurons, data })
+    }
+
+    /// The activations of `site` at the last token of each sequence, as a
+    /// [`PromptMeans`]-shaped `[sequences, layers, neurons]` array.
+    pub fn last_token_activations(&self, seqs: &[Vec<u32>], site: CaptureSite) -> Result<PromptMeans> {
+        use crate::model::batch::BatchLayout;
+        self.check_ids(seqs, "sequence")?;
+        let c = self.config();
+        let (layers, neurons) = (c.num_layers, c.intermediate_size);
+        let per = layers * neurons;
+        let mut data = vec![0f32; seqs.len() * per];
+        let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
+        for batch in self.plan_batches(&lens, usize::MAX) {
+            let rows: Vec<&[u32]> = batch.iter().map(|&i| seqs[i].as_slice()).collect();
+            let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
+            let layout = BatchLayout::right_padded(&blens);
+            let mut weights = vec![0f32; layout.rows() * layout.cols];
+            for (b, &l) in blens.iter().enumerate() {
+                weights[b * layout.cols + l - 1] = 1.0;
+            }
+            let mut acc = RowSumAccumulator::new(site, self.float_tensor(weights, [layout.rows(), 1, layout.cols]));
+            let _ = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, Some(&mut acc));
+            let all: Vec<usize> = (0..layout.rows()).collect();
+            let v = acc.read_rows(&self.int_tensor(&all))?;
+            for (b, &i) in batch.iter().enumerate() {
+                data[i * per..(i + 1) * per].copy_from_slice(&v[b * per..(b + 1) * per]);
+            }
+        }
+        Ok(PromptMeans { prompts: seqs.len(), layers, neurons, data })
+    }
+
+    /// Row weights `[rows, cols]` (1 for counted tokens) and counted tokens per row.
+    pub(crate) fn prompt_weights(&self, rows: &[&[u32]], layout: &crate::model::batch::BatchLayout) -> (Vec<f32>, Vec<u64>) {
+        let mut weights = vec![0f32; layout.rows() * layout.cols];
+        let mut counts = vec![0u64; rows.len()];
+        for (b, r) in rows.iter().enumerate() {
+            let o = b * layout.cols + layout.start[b] - layout.past;
+            for (p, &t) in r.iter().enumerate() {
+                if !self.is_skipped(p, t) {
+                    weights[o + p] = 1.0;
+                    counts[b] += 1;
+                }
+            }
+        }
+        (weights, counts)
+    }
+}

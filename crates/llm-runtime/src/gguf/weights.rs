@@ -1,0 +1,336 @@
+//! [`GgufWeights`]: a GGUF file as a [`WeightSource`] (HF names and layouts, f32).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::names::{QkKind, gguf_to_hf, is_permuted_qk, unpermute_qk};
+use super::reader::{GgufFile, MetadataValue};
+use crate::config::{Activation, Architecture, ModelConfig};
+use crate::error::{Error, Result};
+use crate::tokenizer::Tokenizer;
+use crate::weights::{HostTensor, WeightSource};
+
+/// Gemma 3 layers: every 6th layer is global (llama.cpp hard-codes this for gemma3 too).
+const GEMMA3_SLIDING_WINDOW_PATTERN: usize = 6;
+/// Gemma 3 local-layer RoPE base (HF `rope_local_base_freq`); GGUF files from llama.cpp omit it.
+const GEMMA3_ROPE_LOCAL_BASE: f64 = 10_000.0;
+
+/// A GGUF model file read as HF-named f32 tensors.
+#[derive(Debug)]
+pub struct GgufWeights {
+    file: GgufFile,
+    config: ModelConfig,
+    /// HF name -> GGUF tensor name (tensors without an HF name keep their GGUF name).
+    names: BTreeMap<String, String>,
+}
+
+impl GgufWeights {
+    /// Open and validate a GGUF model: architecture supported, hyperparameters present, every
+    /// tensor of a supported type.
+    pub fn open(path: impl AsRef<Path>) -> Result<GgufWeights> {
+        GgufWeights::from_file(GgufFile::open(path)?)
+    }
+
+    /// Wrap an already parsed file.
+    pub fn from_file(file: GgufFile) -> Result<GgufWeights> {
+        let config = config_from_gguf(&file)?;
+        let mut names = BTreeMap::new();
+        for t in file.tensors() {
+            let hf = gguf_to_hf(config.architecture, &t.name).unwrap_or_else(|| t.name.clone());
+            names.insert(hf, t.name.clone());
+        }
+        let w = GgufWeights {
+            file,
+            config,
+            names,
+        };
+        w.check_qk_shapes()?;
+        Ok(w)
+    }
+
+    /// The parsed file (metadata, tensor table).
+    pub fn file(&self) -> &GgufFile {
+        &self.file
+    }
+
+    /// The tokenizer embedded in the file's metadata.
+    pub fn tokenizer(&self) -> Result<Tokenizer> {
+        Tokenizer::from_gguf(&self.file)
+    }
+
+    /// The GGUF tensor name behind an HF name.
+    pub fn gguf_name(&self, hf_name: &str) -> Option<&str> {
+        self.names.get(hf_name).map(String::as_str)
+    }
+
+    /// Permuted q/k tensors must split into whole heads of even size, or un-permuting is undefined.
+    fn check_qk_shapes(&self) -> Result<()> {
+        for t in self.file.tensors() {
+            if let Some(kind) = is_permuted_qk(self.config.architecture, &t.name) {
+                let rows = t.shape().first().copied().unwrap_or(0);
+                let heads = self.heads(kind);
+                if heads == 0 || !rows.is_multiple_of(heads) || !(rows / heads).is_multiple_of(2) {
+                    return Err(Error::format(
+                        self.file.path(),
+                        format!(
+                            "tensor `{}`: {rows} rows do not split into {heads} heads of even size",
+                            t.name
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn heads(&self, kind: QkKind) -> usize {
+        match kind {
+            QkKind::Q => self.config.num_heads,
+            QkKind::K => self.config.num_kv_heads,
+        }
+    }
+}
+
+impl WeightSource for GgufWeights {
+    fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    fn tensor_names(&self) -> Vec<String> {
+        self.names.keys().cloned().collect()
+    }
+
+    fn tensor(&self, name: &str) -> Result<HostTensor> {
+        let gguf = self.names.get(name).ok_or_else(|| Error::MissingTensor {
+            origin: self.origin(),
+            name: name.to_string(),
+        })?;
+        let info = self
+            .file
+            .tensor_info(gguf)
+            .ok_or_else(|| Error::MissingTensor {
+                origin: self.origin(),
+                name: gguf.clone(),
+            })?;
+        let shape = info.shape();
+        let mut data = self.file.dequantize(gguf)?;
+        if let Some(kind) = is_permuted_qk(self.config.architecture, gguf) {
+            let rows = shape.first().copied().unwrap_or(1);
+            let cols = data.len() / rows.max(1);
+            data = unpermute_qk(&data, rows, cols, self.heads(kind));
+        }
+        if self.config.architecture == Architecture::Gemma3 && gguf.ends_with("norm.weight") {
+            // llama.cpp's converter stores Gemma's (1 + w); the model code applies HF's (1 + w).
+            for x in &mut data {
+                *x -= 1.0;
+            }
+        }
+        Ok(HostTensor::new(shape, data))
+    }
+
+    fn origin(&self) -> String {
+        self.file.path().display().to_string()
+    }
+}
+
+/// Hyperparameters from `{arch}.*` metadata (llama.cpp key names).
+pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
+    let arch_name = file.architecture()?.to_string();
+    let architecture = match arch_name.as_str() {
+        "llama" | "mistral" => Architecture::Llama,
+        "qwen2" => Architecture::Qwen2,
+        "gemma3" => Architecture::Gemma3,
+        _ => return Err(Error::UnsupportedArchitecture(arch_name)),
+    };
+    let key = |k: &str| format!("{arch_name}.{k}");
+    let err = |what: String| Error::format(file.path(), what);
+    let required = |k: &str| -> Result<usize> {
+        let full = key(k);
+        per_layer_uniform(file, &full)?
+            .ok_or_else(|| err(format!("metadata key `{full}` is missing")))
+    };
+
+    let hidden_size = required("embedding_length")?;
+    let num_layers = required("block_count")?;
+    let intermediate_size = required("feed_forward_length")?;
+    let num_heads = required("attention.head_count")?;
+    let num_kv_heads =
+        per_layer_uniform(file, &key("attention.head_count_kv"))?.unwrap_or(num_heads);
+    if num_heads == 0 || num_kv_heads == 0 || num_heads % num_kv_heads != 0 {
+        return Err(err(format!(
+            "{num_heads} attention heads cannot be grouped over {num_kv_heads} key/value heads"
+        )));
+    }
+    let head_dim = match file.get_u64(&key("attention.key_length"))? {
+        Some(k) => to_usize(file, &key("attention.key_length"), k)?,
+        None => hidden_size / num_heads,
+    };
+    if let Some(v) = file.get_u64(&key("attention.value_length"))?
+        && v as usize != head_dim
+    {
+        return Err(err(format!(
+            "metadata key `{}` = {v} differs from the key length {head_dim}: not supported",
+            key("attention.value_length")
+        )));
+    }
+    let rms_norm_eps = file
+        .get_f64(&key("attention.layer_norm_rms_epsilon"))?
+        .ok_or_else(|| {
+            err(format!(
+                "metadata key `{}` is missing",
+                key("attention.layer_norm_rms_epsilon")
+            ))
+        })?;
+    let default_theta = if architecture == Architecture::Gemma3 {
+        1_000_000.0
+    } else {
+        10_000.0
+    };
+    let rope_theta = file
+        .get_f64(&key("rope.freq_base"))?
+        .unwrap_or(default_theta);
+
+    let token_embd = file
+        .tensor_info("token_embd.weight")
+        .ok_or_else(|| err("tensor `token_embd.weight` is missing".into()))?;
+    let vocab_size = token_embd.shape().first().copied().unwrap_or(0);
+    if token_embd.dims.len() != 2 || token_embd.dims[0] as usize != hidden_size {
+        return Err(err(format!(
+            "tensor `token_embd.weight` has dims {:?}, expected [{hidden_size}, vocab]",
+            token_embd.dims
+        )));
+    }
+    let tie_word_embeddings = file.tensor_info("output.weight").is_none();
+    let max_position_embeddings = match file.get_u64(&key("context_length"))? {
+        Some(v) => to_usize(file, &key("context_length"), v)?,
+        None => 2048,
+    };
+    let token_id = |k: &str| -> Result<Option<u32>> {
+        file.get_u64(k)?
+            .map(|v| {
+                u32::try_from(v)
+                    .map_err(|_| err(format!("metadata key `{k}`: {v} is not a token id")))
+            })
+            .transpose()
+    };
+    let bos_token_id = token_id("tokenizer.ggml.bos_token_id")?;
+    let eos_token_id = token_id("tokenizer.ggml.eos_token_id")?;
+    let softcap = file
+        .get_f64(&key("final_logit_softcapping"))?
+        .filter(|&c| c > 0.0);
+
+    let mut config = ModelConfig {
+        architecture,
+        vocab_size,
+        hidden_size,
+        intermediate_size,
+        num_layers,
+        num_heads,
+        num_kv_heads,
+        head_dim,
+        rms_norm_eps,
+        rope_theta,
+        rope_local_theta: None,
+        sliding_window: None,
+        sliding_window_pattern: None,
+        attention_scale: 1.0 / (head_dim as f64).sqrt(),
+        final_logit_softcapping: None,
+        tie_word_embeddings,
+        activation: Activation::Silu,
+        bos_token_id,
+        eos_token_id,
+        max_position_embeddings,
+    };
+    if architecture == Architecture::Gemma3 {
+        config.activation = Activation::GeluTanh;
+        config.final_logit_softcapping = softcap;
+        config.sliding_window = match file.get_u64(&key("attention.sliding_window"))? {
+            Some(w) => Some(to_usize(file, &key("attention.sliding_window"), w)?),
+            None => None,
+        };
+        config.sliding_window_pattern =
+            Some(match file.get(&key("attention.sliding_window_pattern")) {
+                None => GEMMA3_SLIDING_WINDOW_PATTERN,
+                Some(MetadataValue::Array(a)) => pattern_from_flags(a.as_bools().unwrap_or(&[]))
+                    .ok_or_else(|| {
+                        err(format!(
+                            "metadata key `{}`: unsupported layer pattern",
+                            key("attention.sliding_window_pattern")
+                        ))
+                    })?,
+                Some(v) => v.as_u64().map(|p| p as usize).ok_or_else(|| {
+                    err(format!(
+                        "metadata key `{}`: expected an integer",
+                        key("attention.sliding_window_pattern")
+                    ))
+                })?,
+            });
+        config.rope_local_theta = Some(
+            file.get_f64(&key("rope.freq_base_swa"))?
+                .unwrap_or(GEMMA3_ROPE_LOCAL_BASE),
+        );
+        // HF: scale = query_pre_attn_scalar^-0.5, where query_pre_attn_scalar = head_dim for every
+        // Gemma 3 except 27B (hidden / heads = 168); GGUF does not store it, llama.cpp decides the
+        // same way from the model size.
+        let query_pre_attn_scalar = if hidden_size == 5376 && num_layers == 62 {
+            (hidden_size / num_heads) as f64
+        } else {
+            head_dim as f64
+        };
+        config.attention_scale = 1.0 / query_pre_attn_scalar.sqrt();
+    } else {
+        config.final_logit_softcapping = softcap;
+    }
+    Ok(config)
+}
+
+/// A per-layer flag array (true = sliding window) as a period `n` where every n-th layer is
+/// global, or `None` when the flags do not follow that pattern.
+fn pattern_from_flags(flags: &[bool]) -> Option<usize> {
+    let first_global = flags.iter().position(|&f| !f)?;
+    let n = first_global + 1;
+    flags
+        .iter()
+        .enumerate()
+        .all(|(i, &f)| f != (i + 1).is_multiple_of(n))
+        .then_some(n)
+}
+
+/// An integer key that is either a scalar or a per-layer array with one repeated value.
+fn per_layer_uniform(file: &GgufFile, key: &str) -> Result<Option<usize>> {
+    match file.get(key) {
+        None => Ok(None),
+        Some(MetadataValue::Array(a)) => {
+            let values = a.to_i64_vec().ok_or_else(|| {
+                Error::format(
+                    file.path(),
+                    format!("metadata key `{key}`: expected integers"),
+                )
+            })?;
+            match values.split_first() {
+                Some((&first, rest)) if rest.iter().all(|&v| v == first) && first >= 0 => {
+                    Ok(Some(to_usize(file, key, first as u64)?))
+                }
+                _ => Err(Error::format(
+                    file.path(),
+                    format!(
+                        "metadata key `{key}`: per-layer values {values:?} differ (not supported)"
+                    ),
+                )),
+            }
+        }
+        Some(_) => match file.get_u64(key)? {
+            Some(v) => Ok(Some(to_usize(file, key, v)?)),
+            None => Ok(None),
+        },
+    }
+}
+
+fn to_usize(file: &GgufFile, key: &str, v: u64) -> Result<usize> {
+    usize::try_from(v).map_err(|_| {
+        Error::format(
+            file.path(),
+            format!("metadata key `{key}`: {v} is too large"),
+        )
+    })
+}

@@ -1,0 +1,370 @@
+//! [`HfWeights`]: a Hugging Face checkpoint directory (`config.json`, one or several
+//! `*.safetensors` files, `tokenizer.json`) as a [`WeightSource`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use safetensors::{Dtype, SafeTensors};
+use serde_json::Value;
+
+use crate::config::{Activation, Architecture, ModelConfig};
+use crate::error::{Error, Result};
+use crate::gguf::FileBytes;
+use crate::tokenizer::Tokenizer;
+use crate::weights::{HostTensor, WeightSource};
+
+const INDEX_FILE: &str = "model.safetensors.index.json";
+const SINGLE_FILE: &str = "model.safetensors";
+
+/// An HF checkpoint directory.
+pub struct HfWeights {
+    dir: PathBuf,
+    config: ModelConfig,
+    /// EOS ids from `config.json` (Llama 3 instruct lists several).
+    eos_ids: Vec<u32>,
+    shards: Vec<(PathBuf, FileBytes)>,
+    /// HF name (multimodal prefixes removed) -> (shard index, name inside the shard).
+    index: BTreeMap<String, (usize, String)>,
+}
+
+impl std::fmt::Debug for HfWeights {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HfWeights")
+            .field("dir", &self.dir)
+            .field("config", &self.config)
+            .field("shards", &self.shards.len())
+            .field("tensors", &self.index.len())
+            .finish()
+    }
+}
+
+impl HfWeights {
+    /// Open a checkpoint directory: parse `config.json`, map every safetensors shard (listed by
+    /// `model.safetensors.index.json`, else `model.safetensors`) and index their tensors.
+    pub fn open(dir: impl AsRef<Path>) -> Result<HfWeights> {
+        let dir = dir.as_ref().to_path_buf();
+        let config_path = dir.join("config.json");
+        let config_json = read_json(&config_path)?;
+        let (config, eos_ids) = config_from_hf_json(&config_json, &config_path)?;
+
+        let shard_names = shard_files(&dir)?;
+        let mut shards: Vec<(PathBuf, FileBytes)> = Vec::with_capacity(shard_names.len());
+        let mut index = BTreeMap::new();
+        for name in shard_names {
+            let path = dir.join(&name);
+            let bytes = FileBytes::open(&path)?;
+            let st = SafeTensors::deserialize(&bytes)
+                .map_err(|e| Error::format(&path, format!("safetensors: {e}")))?;
+            let shard = shards.len();
+            for key in st.names() {
+                let hf = strip_multimodal_prefix(key);
+                if let Some((prev, _)) = index.insert(hf.clone(), (shard, key.to_string())) {
+                    let prev_path: &PathBuf = if prev == shard {
+                        &path
+                    } else {
+                        &shards[prev].0
+                    };
+                    return Err(Error::format(
+                        &path,
+                        format!("tensor `{key}` also appears in {}", prev_path.display()),
+                    ));
+                }
+            }
+            drop(st);
+            shards.push((path, bytes));
+        }
+        let mut config = config;
+        if !index.contains_key("lm_head.weight") {
+            config.tie_word_embeddings = true;
+        }
+        if !index.contains_key("model.embed_tokens.weight") {
+            return Err(Error::MissingTensor {
+                origin: dir.display().to_string(),
+                name: "model.embed_tokens.weight".into(),
+            });
+        }
+        Ok(HfWeights {
+            dir,
+            config,
+            eos_ids,
+            shards,
+            index,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `tokenizer.json` of the directory, with BOS/EOS ids from `config.json`.
+    pub fn tokenizer(&self) -> Result<Tokenizer> {
+        let path = self.dir.join("tokenizer.json");
+        if !path.is_file() {
+            return Err(Error::format(
+                &path,
+                "tokenizer.json is missing from the model directory",
+            ));
+        }
+        Tokenizer::from_file(&path, self.config.bos_token_id, self.eos_ids.clone())
+    }
+}
+
+impl WeightSource for HfWeights {
+    fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    fn tensor_names(&self) -> Vec<String> {
+        self.index.keys().cloned().collect()
+    }
+
+    fn tensor(&self, name: &str) -> Result<HostTensor> {
+        let (shard, key) = self.index.get(name).ok_or_else(|| Error::MissingTensor {
+            origin: self.origin(),
+            name: name.to_string(),
+        })?;
+        let (path, bytes) = &self.shards[*shard];
+        let st = SafeTensors::deserialize(bytes)
+            .map_err(|e| Error::format(path, format!("safetensors: {e}")))?;
+        let view = st
+            .tensor(key)
+            .map_err(|e| Error::format(path, format!("tensor `{key}`: {e}")))?;
+        let raw = view.data();
+        let data: Vec<f32> = match view.dtype() {
+            Dtype::F32 => raw
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            Dtype::F16 => raw
+                .chunks_exact(2)
+                .map(|b| half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32())
+                .collect(),
+            Dtype::BF16 => raw
+                .chunks_exact(2)
+                .map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16))
+                .collect(),
+            other => {
+                return Err(Error::format(
+                    path,
+                    format!("tensor `{key}` has dtype {other:?}; supported: F32, F16, BF16"),
+                ));
+            }
+        };
+        Ok(HostTensor::new(view.shape().to_vec(), data))
+    }
+
+    fn origin(&self) -> String {
+        self.dir.display().to_string()
+    }
+}
+
+/// Multimodal Gemma 3 checkpoints nest the text model (`language_model.model.*` in older
+/// exports, `model.language_model.*` in newer ones); the text model's names are used here.
+fn strip_multimodal_prefix(key: &str) -> String {
+    if let Some(rest) = key.strip_prefix("language_model.") {
+        rest.to_string()
+    } else if let Some(rest) = key.strip_prefix("model.language_model.") {
+        format!("model.{rest}")
+    } else {
+        key.to_string()
+    }
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::format(path, format!("invalid JSON: {e}")))
+}
+
+/// Shard file names, in index order (deduplicated).
+fn shard_files(dir: &Path) -> Result<Vec<String>> {
+    let index_path = dir.join(INDEX_FILE);
+    if index_path.is_file() {
+        let index = read_json(&index_path)?;
+        let map = index
+            .get("weight_map")
+            .and_then(Value::as_object)
+            .ok_or_else(|| {
+                Error::format(&index_path, "key `weight_map` is missing or not an object")
+            })?;
+        let mut files: Vec<String> = Vec::new();
+        for (tensor, file) in map {
+            let file = file.as_str().ok_or_else(|| {
+                Error::format(
+                    &index_path,
+                    format!("weight_map.`{tensor}` is not a file name"),
+                )
+            })?;
+            if file.contains('/') || file.contains('\\') || file == ".." {
+                return Err(Error::format(
+                    &index_path,
+                    format!("weight_map.`{tensor}`: `{file}` is not a plain file name"),
+                ));
+            }
+            if !files.iter().any(|f| f == file) {
+                files.push(file.to_string());
+            }
+        }
+        files.sort();
+        return Ok(files);
+    }
+    if dir.join(SINGLE_FILE).is_file() {
+        return Ok(vec![SINGLE_FILE.to_string()]);
+    }
+    Err(Error::format(
+        dir,
+        format!("no {SINGLE_FILE} or {INDEX_FILE} in the model directory"),
+    ))
+}
+
+/// `config.json` -> hyperparameters and the list of EOS ids. Multimodal configs are read through
+/// their `text_config`.
+pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Vec<u32>)> {
+    let err = |what: String| Error::format(path, what);
+    let top_type = json.get("model_type").and_then(Value::as_str).unwrap_or("");
+    let text = json
+        .get("text_config")
+        .filter(|v| v.is_object())
+        .unwrap_or(json);
+    let model_type = text
+        .get("model_type")
+        .and_then(Value::as_str)
+        .unwrap_or(top_type);
+    let architecture = match model_type {
+        "llama" | "mistral" => Architecture::Llama,
+        "qwen2" => Architecture::Qwen2,
+        "gemma3" | "gemma3_text" => Architecture::Gemma3,
+        "" => return Err(err("key `model_type` is missing".into())),
+        other => return Err(Error::UnsupportedArchitecture(other.to_string())),
+    };
+    // Keys are looked up in the text config, then at the top level (ids often live there).
+    let get = |k: &str| {
+        text.get(k)
+            .filter(|v| !v.is_null())
+            .or_else(|| json.get(k).filter(|v| !v.is_null()))
+    };
+    let usize_key = |k: &str| -> Result<Option<usize>> {
+        get(k)
+            .map(|v| {
+                v.as_u64().map(|x| x as usize).ok_or_else(|| {
+                    err(format!(
+                        "key `{k}`: expected a non-negative integer, found {v}"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let f64_key = |k: &str| -> Result<Option<f64>> {
+        get(k)
+            .map(|v| {
+                v.as_f64()
+                    .ok_or_else(|| err(format!("key `{k}`: expected a number, found {v}")))
+            })
+            .transpose()
+    };
+    let required = |k: &str| -> Result<usize> {
+        usize_key(k)?.ok_or_else(|| err(format!("key `{k}` is missing")))
+    };
+    let is_gemma = architecture == Architecture::Gemma3;
+
+    let hidden_size = required("hidden_size")?;
+    let num_heads = required("num_attention_heads")?;
+    let num_kv_heads = usize_key("num_key_value_heads")?.unwrap_or(num_heads);
+    if num_heads == 0 || num_kv_heads == 0 || num_heads % num_kv_heads != 0 {
+        return Err(err(format!(
+            "{num_heads} attention heads cannot be grouped over {num_kv_heads} key/value heads"
+        )));
+    }
+    let head_dim = usize_key("head_dim")?.unwrap_or(hidden_size / num_heads);
+    let ids = |k: &str| -> Result<Vec<u32>> {
+        match get(k) {
+            None => Ok(vec![]),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| {
+                    v.as_u64()
+                        .map(|x| x as u32)
+                        .ok_or_else(|| err(format!("key `{k}`: expected token ids")))
+                })
+                .collect(),
+            Some(v) => v
+                .as_u64()
+                .map(|x| vec![x as u32])
+                .ok_or_else(|| err(format!("key `{k}`: expected a token id, found {v}"))),
+        }
+    };
+    let bos = ids("bos_token_id")?.first().copied();
+    let eos = ids("eos_token_id")?;
+    let activation_name = get("hidden_activation")
+        .or_else(|| get("hidden_act"))
+        .and_then(Value::as_str)
+        .unwrap_or(if is_gemma {
+            "gelu_pytorch_tanh"
+        } else {
+            "silu"
+        });
+    let activation = match activation_name {
+        "silu" | "swish" => Activation::Silu,
+        "gelu_pytorch_tanh" | "gelu_tanh" => Activation::GeluTanh,
+        other => {
+            return Err(err(format!(
+                "key `hidden_act`: activation `{other}` is not supported (silu, gelu_pytorch_tanh)"
+            )));
+        }
+    };
+    let rope_theta =
+        f64_key("rope_theta")?.unwrap_or(if is_gemma { 1_000_000.0 } else { 10_000.0 });
+    let use_sliding = get("use_sliding_window")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let sliding_window = if use_sliding {
+        usize_key("sliding_window")?
+    } else {
+        None
+    };
+    let mut config = ModelConfig {
+        architecture,
+        vocab_size: required("vocab_size")?,
+        hidden_size,
+        intermediate_size: required("intermediate_size")?,
+        num_layers: required("num_hidden_layers")?,
+        num_heads,
+        num_kv_heads,
+        head_dim,
+        rms_norm_eps: f64_key("rms_norm_eps")?.unwrap_or(1e-6),
+        rope_theta,
+        rope_local_theta: None,
+        sliding_window,
+        sliding_window_pattern: None,
+        attention_scale: 1.0 / (head_dim as f64).sqrt(),
+        final_logit_softcapping: f64_key("final_logit_softcapping")?,
+        tie_word_embeddings: get("tie_word_embeddings")
+            .and_then(Value::as_bool)
+            .unwrap_or(is_gemma),
+        activation,
+        bos_token_id: bos,
+        eos_token_id: eos.first().copied(),
+        max_position_embeddings: usize_key("max_position_embeddings")?.unwrap_or(2048),
+    };
+    if is_gemma {
+        config.rope_local_theta = Some(f64_key("rope_local_base_freq")?.unwrap_or(10_000.0));
+        // `sliding_window_pattern` (older transformers), `_sliding_window_pattern` (newer), or the
+        // per-layer `layer_types` ("sliding_attention" x5, "full_attention", ...), else Gemma 3's 6.
+        let explicit = match usize_key("sliding_window_pattern")? {
+            Some(p) => Some(p),
+            None => usize_key("_sliding_window_pattern")?,
+        };
+        let pattern = match (explicit, get("layer_types").and_then(Value::as_array)) {
+            (Some(p), _) => p,
+            (None, Some(types)) => types
+                .iter()
+                .position(|t| t.as_str() == Some("full_attention"))
+                .map_or(config.num_layers + 1, |i| i + 1),
+            (None, None) => 6,
+        };
+        config.sliding_window_pattern = Some(pattern);
+        if let Some(q) = f64_key("query_pre_attn_scalar")? {
+            config.attention_scale = 1.0 / q.sqrt();
+        }
+    }
+    Ok((config, eos))
+}

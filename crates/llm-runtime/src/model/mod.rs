@@ -1,0 +1,396 @@
+//! The decoder: one definition for llama, qwen2 and gemma3, parametrised by [`ModelConfig`].
+//! Family differences live in the building blocks (norm placement in [`layer`], q/k norms and
+//! sliding windows in [`attention`], the gate activation in [`mlp`]).
+
+pub(crate) mod attention;
+pub(crate) mod batch;
+pub(crate) mod layer;
+pub(crate) mod linear;
+pub(crate) mod mlp;
+pub(crate) mod norm;
+pub(crate) mod rope;
+
+use std::collections::HashSet;
+
+use burn::tensor::{FloatDType, Int, Tensor, TensorData};
+
+use self::attention::{AttnCtx, Attention, LayerCache, mask_chunks};
+use self::batch::BatchLayout;
+use self::layer::{DecoderLayer, Norms};
+use self::linear::Linear;
+use self::mlp::Mlp;
+use self::norm::RmsNorm;
+use self::rope::Rope;
+use crate::capture::ActivationSink;
+use crate::config::{Architecture, ModelConfig};
+use crate::device::{Dtype, RuntimeDevice};
+use crate::error::{Error, Result};
+use crate::weights::{HostTensor, WeightSource};
+
+/// Default token budget of one batch (rows x padded length).
+pub const DEFAULT_BATCH_TOKENS: usize = 4096;
+
+/// A decoder LLM on a burn device. Use [`crate::Model`] for the tokenizer-aware API; this type
+/// works on token ids and is what the tests drive directly.
+#[derive(Debug, Clone)]
+pub struct Transformer {
+    config: ModelConfig,
+    device: RuntimeDevice,
+    dtype: Dtype,
+    /// `[vocab, hidden]`.
+    embed: Tensor<2>,
+    /// Gemma multiplies embeddings by sqrt(hidden), rounded to the model dtype.
+    embed_scale: Option<f32>,
+    layers: Vec<DecoderLayer>,
+    final_norm: RmsNorm,
+    /// `[hidden, vocab]`; `None` = tied to the embedding.
+    lm_head: Option<Tensor<2>>,
+    batch_tokens: usize,
+    /// Ids that end a generation.
+    eos: Vec<u32>,
+}
+
+/// Fetch a tensor and check its shape.
+fn fetch(ws: &dyn WeightSource, name: &str, shape: &[usize]) -> Result<HostTensor> {
+    let t = ws.tensor(name)?;
+    if t.shape != shape {
+        return Err(Error::Shape {
+            origin: ws.origin(),
+            name: name.to_string(),
+            expected: shape.to_vec(),
+            actual: t.shape.clone(),
+        });
+    }
+    if t.data.len() != shape.iter().product::<usize>() {
+        return Err(Error::Invalid(format!(
+            "{}: tensor `{name}` has {} values for shape {shape:?}",
+            ws.origin(),
+            t.data.len()
+        )));
+    }
+    Ok(t)
+}
+
+fn check_config(c: &ModelConfig, origin: &str) -> Result<()> {
+    let bad = |what: String| Err(Error::Invalid(format!("{origin}: config: {what}")));
+    if c.hidden_size == 0 || c.num_layers == 0 || c.num_heads == 0 || c.intermediate_size == 0 || c.vocab_size == 0 {
+        return bad("hidden_size, num_layers, num_heads, intermediate_size and vocab_size must be > 0".into());
+    }
+    if c.num_kv_heads == 0 || c.num_heads % c.num_kv_heads != 0 {
+        return bad(format!("num_heads {} is not a multiple of num_kv_heads {}", c.num_heads, c.num_kv_heads));
+    }
+    if c.head_dim == 0 || c.head_dim % 2 != 0 {
+        return bad(format!("head_dim {} must be even and > 0 (rotary embedding)", c.head_dim));
+    }
+    if c.sliding_window == Some(0) {
+        return bad("sliding_window must be > 0".into());
+    }
+    if !(c.attention_scale.is_finite() && c.attention_scale > 0.0) {
+        return bad(format!("attention_scale {} must be positive", c.attention_scale));
+    }
+    Ok(())
+}
+
+impl Transformer {
+    /// Build the model from a weight source (HF names and layouts, f32).
+    pub fn from_weights(ws: &dyn WeightSource, device: &RuntimeDevice, dtype: Dtype) -> Result<Self> {
+        let c = ws.config().clone();
+        check_config(&c, &ws.origin())?;
+        let names: HashSet<String> = ws.tensor_names().into_iter().collect();
+        let (hid, inter, d) = (c.hidden_size, c.intermediate_size, c.head_dim);
+        let (h, kvh) = (c.num_heads, c.num_kv_heads);
+        let gemma = c.architecture == Architecture::Gemma3;
+        let eps = c.rms_norm_eps;
+        let norm = |name: &str, dim: usize| -> Result<RmsNorm> {
+            Ok(RmsNorm::from_host(fetch(ws, name, &[dim])?, eps, gemma, device))
+        };
+        let linear = |name: &str, out: usize, inp: usize, bias: bool| -> Result<Linear> {
+            let w = fetch(ws, &format!("{name}.weight"), &[out, inp])?;
+            let b_name = format!("{name}.bias");
+            let b = if bias || names.contains(&b_name) { Some(fetch(ws, &b_name, &[out])?) } else { None };
+            Linear::from_host(w, b, device, dtype)
+        };
+
+        let embed_host = fetch(ws, "model.embed_tokens.weight", &[c.vocab_size, hid])?;
+        let embed = Tensor::<2>::from_data(
+            TensorData::new(embed_host.data, [c.vocab_size, hid]),
+            (device.device(), dtype.burn()),
+        );
+
+        let mut layers = Vec::with_capacity(c.num_layers);
+        for i in 0..c.num_layers {
+            let p = format!("model.layers.{i}");
+            let qkv_bias = c.architecture == Architecture::Qwen2;
+            let (q_norm, k_norm) = if gemma {
+                (Some(norm(&format!("{p}.self_attn.q_norm.weight"), d)?), Some(norm(&format!("{p}.self_attn.k_norm.weight"), d)?))
+            } else {
+                (None, None)
+            };
+            let attn = Attention {
+                q: linear(&format!("{p}.self_attn.q_proj"), h * d, hid, qkv_bias)?,
+                k: linear(&format!("{p}.self_attn.k_proj"), kvh * d, hid, qkv_bias)?,
+                v: linear(&format!("{p}.self_attn.v_proj"), kvh * d, hid, qkv_bias)?,
+                o: linear(&format!("{p}.self_attn.o_proj"), hid, h * d, false)?,
+                q_norm,
+                k_norm,
+                heads: h,
+                kv_heads: kvh,
+                head_dim: d,
+                scale: c.attention_scale,
+                window: if c.is_global_layer(i) { None } else { c.sliding_window },
+            };
+            let mlp = Mlp {
+                gate: linear(&format!("{p}.mlp.gate_proj"), inter, hid, false)?,
+                up: linear(&format!("{p}.mlp.up_proj"), inter, hid, false)?,
+                down: linear(&format!("{p}.mlp.down_proj"), hid, inter, false)?,
+                activation: c.activation,
+            };
+            let norms = if gemma {
+                Norms::Sandwich {
+                    input: norm(&format!("{p}.input_layernorm.weight"), hid)?,
+                    post_attn: norm(&format!("{p}.post_attention_layernorm.weight"), hid)?,
+                    pre_mlp: norm(&format!("{p}.pre_feedforward_layernorm.weight"), hid)?,
+                    post_mlp: norm(&format!("{p}.post_feedforward_layernorm.weight"), hid)?,
+                }
+            } else {
+                Norms::Pre {
+                    input: norm(&format!("{p}.input_layernorm.weight"), hid)?,
+                    pre_mlp: norm(&format!("{p}.post_attention_layernorm.weight"), hid)?,
+                }
+            };
+            layers.push(DecoderLayer { attn, mlp, norms });
+        }
+        let final_norm = norm("model.norm.weight", hid)?;
+        let lm_head = if c.tie_word_embeddings || !names.contains("lm_head.weight") {
+            None
+        } else {
+            Some(Linear::from_host(fetch(ws, "lm_head.weight", &[c.vocab_size, hid])?, None, device, dtype)?.weight)
+        };
+        let embed_scale = gemma.then(|| dtype.round((hid as f64).sqrt() as f32));
+        Ok(Self {
+            device: device.clone(),
+            dtype,
+            embed,
+            embed_scale,
+            layers,
+            final_norm,
+            lm_head,
+            batch_tokens: DEFAULT_BATCH_TOKENS,
+            eos: c.eos_token_id.into_iter().collect(),
+            config: c,
+        })
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    pub fn device(&self) -> &RuntimeDevice {
+        &self.device
+    }
+
+    pub fn dtype(&self) -> Dtype {
+        self.dtype
+    }
+
+    /// Token budget of one batch (rows x padded length); at least one row always runs.
+    pub fn batch_tokens(&self) -> usize {
+        self.batch_tokens
+    }
+
+    pub fn set_batch_tokens(&mut self, tokens: usize) {
+        self.batch_tokens = tokens.max(1);
+    }
+
+    /// Ids that end a generation (initially the config's EOS).
+    pub fn eos_ids(&self) -> &[u32] {
+        &self.eos
+    }
+
+    pub fn set_eos_ids(&mut self, ids: Vec<u32>) {
+        self.eos = ids;
+    }
+
+    /// Check that every id is inside the vocabulary and every sequence is non-empty.
+    pub(crate) fn check_ids(&self, seqs: &[Vec<u32>], what: &str) -> Result<()> {
+        self.check_ids_allow_empty(seqs, what, false)
+    }
+
+    pub(crate) fn check_ids_allow_empty(&self, seqs: &[Vec<u32>], what: &str, allow_empty: bool) -> Result<()> {
+        for (i, s) in seqs.iter().enumerate() {
+            if s.is_empty() && !allow_empty {
+                return Err(Error::Invalid(format!("{what} {i} is empty")));
+            }
+            if let Some(&t) = s.iter().find(|&&t| t as usize >= self.config.vocab_size) {
+                return Err(Error::Invalid(format!(
+                    "{what} {i}: token id {t} is outside the vocabulary (size {})",
+                    self.config.vocab_size
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Padded ids of a batch, row-major `[rows, cols]` (padding = id 0, never attended to).
+    pub(crate) fn padded_ids(seqs: &[&[u32]], layout: &BatchLayout) -> Vec<u32> {
+        let mut ids = vec![0u32; layout.rows() * layout.cols];
+        for (b, s) in seqs.iter().enumerate() {
+            let o = b * layout.cols + layout.start[b] - layout.past;
+            ids[o..o + s.len()].copy_from_slice(s);
+        }
+        ids
+    }
+
+    pub(crate) fn int_tensor(&self, v: &[usize]) -> Tensor<1, Int> {
+        let data: Vec<i64> = v.iter().map(|&x| x as i64).collect();
+        Tensor::<1, Int>::from_data(TensorData::new(data, [v.len()]), self.device.device())
+    }
+
+    pub(crate) fn float_tensor<const D: usize>(&self, v: Vec<f32>, shape: [usize; D]) -> Tensor<D> {
+        Tensor::<D>::from_data(TensorData::new(v, shape), (self.device.device(), Dtype::F32.burn()))
+    }
+
+    /// One forward pass over `ids` (`[rows, cols]` row-major, laid out by `layout`). Returns the
+    /// last hidden state `[rows * cols, hidden]` before the final norm. `cache`, when given,
+    /// holds one entry per layer and is extended by this call's columns.
+    pub(crate) fn forward(
+        &self,
+        ids: &[u32],
+        layout: &BatchLayout,
+        mut cache: Option<&mut [LayerCache]>,
+        mut sink: Option<&mut dyn ActivationSink>,
+    ) -> Tensor<2> {
+        let (rows, cols) = (layout.rows(), layout.cols);
+        debug_assert_eq!(ids.len(), rows * cols);
+        let c = &self.config;
+        let idx: Vec<usize> = ids.iter().map(|&t| t as usize).collect();
+        let mut x = self.embed.clone().select(0, self.int_tensor(&idx));
+        if let Some(s) = self.embed_scale {
+            x = x * s;
+        }
+        let positions = layout.positions();
+        let any_local = self.layers.iter().any(|l| l.attn.window.is_some());
+        let any_global = self.layers.iter().any(|l| l.attn.window.is_none());
+        let rope = |theta: f64| Rope::new(theta, c.head_dim, &positions, rows, cols, &self.device, self.dtype);
+        let global_rope = rope(c.rope_theta);
+        let local_rope = match c.rope_local_theta {
+            Some(t) if any_local && t != c.rope_theta => rope(t),
+            _ => global_rope.clone(),
+        };
+        let global_masks = if any_global { mask_chunks(layout, None, &self.device) } else { Vec::new() };
+        let local_masks = if any_local { mask_chunks(layout, c.sliding_window, &self.device) } else { Vec::new() };
+        let ctx = AttnCtx {
+            rows,
+            cols,
+            global_masks: &global_masks,
+            local_masks: &local_masks,
+            global_rope: &global_rope,
+            local_rope: &local_rope,
+            native_gqa: self.device.native_gqa(),
+        };
+        let site = sink.as_ref().map(|s| s.site());
+        for (i, layer) in self.layers.iter().enumerate() {
+            let lc = cache.as_deref_mut().map(|c| &mut c[i]);
+            let (y, cap) = layer.forward(x, &ctx, lc, site);
+            if let (Some(s), Some(a)) = (sink.as_deref_mut(), cap) {
+                s.record(i, a);
+            }
+            x = y;
+        }
+        x
+    }
+
+    /// Final norm and output projection of selected hidden rows `[m, hidden]` → f32 `[m, vocab]`.
+    pub(crate) fn logits(&self, hidden: Tensor<2>) -> Tensor<2> {
+        let h = self.final_norm.forward(hidden);
+        let l = match &self.lm_head {
+            Some(w) => h.matmul(w.clone()),
+            None => h.matmul(self.embed.clone().transpose()),
+        };
+        let l = l.cast(FloatDType::F32);
+        match self.config.final_logit_softcapping {
+            Some(cap) => (l / cap).tanh() * cap,
+            None => l,
+        }
+    }
+
+    pub(crate) fn new_cache(&self) -> Vec<LayerCache> {
+        vec![LayerCache::default(); self.layers.len()]
+    }
+
+    /// Group sequence indices into batches: longest first, each batch within the token budget
+    /// (rows x longest length) and `max_rows`.
+    pub(crate) fn plan_batches(&self, lens: &[usize], max_rows: usize) -> Vec<Vec<usize>> {
+        let mut order: Vec<usize> = (0..lens.len()).collect();
+        order.sort_by(|&a, &b| lens[b].cmp(&lens[a]).then(a.cmp(&b)));
+        let mut out: Vec<Vec<usize>> = Vec::new();
+        let mut cur: Vec<usize> = Vec::new();
+        for i in order {
+            let width = cur.first().map_or(lens[i], |&f| lens[f]);
+            if !cur.is_empty() && ((cur.len() + 1) * width > self.batch_tokens || cur.len() >= max_rows) {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.push(i);
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+
+    /// Whether the token at row position `pos` is left out of statistics (a leading BOS).
+    pub(crate) fn is_skipped(&self, pos: usize, token: u32) -> bool {
+        pos == 0 && self.config.bos_token_id == Some(token)
+    }
+
+    /// Logits at the last token of each sequence, f32 `[vocab]` each.
+    pub fn last_logits(&self, seqs: &[Vec<u32>]) -> Result<Vec<Vec<f32>>> {
+        self.check_ids(seqs, "sequence")?;
+        let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
+        let mut out = vec![Vec::new(); seqs.len()];
+        for batch in self.plan_batches(&lens, usize::MAX) {
+            let rows: Vec<&[u32]> = batch.iter().map(|&i| seqs[i].as_slice()).collect();
+            let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
+            let layout = BatchLayout::right_padded(&blens);
+            let hidden = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, None);
+            let last: Vec<usize> = blens.iter().enumerate().map(|(b, &l)| b * layout.cols + l - 1).collect();
+            let logits = self.logits(hidden.select(0, self.int_tensor(&last)));
+            let v = read_f32(logits)?;
+            let vocab = self.config.vocab_size;
+            for (b, &i) in batch.iter().enumerate() {
+                out[i] = v[b * vocab..(b + 1) * vocab].to_vec();
+            }
+        }
+        Ok(out)
+    }
+
+    /// Logits at every position of each sequence (`[len][vocab]` each). Costly for large
+    /// vocabularies: meant for tests and short inputs.
+    pub fn all_logits(&self, seqs: &[Vec<u32>]) -> Result<Vec<Vec<Vec<f32>>>> {
+        self.check_ids(seqs, "sequence")?;
+        let vocab = self.config.vocab_size;
+        let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
+        let mut out = vec![Vec::new(); seqs.len()];
+        for batch in self.plan_batches(&lens, usize::MAX) {
+            let rows: Vec<&[u32]> = batch.iter().map(|&i| seqs[i].as_slice()).collect();
+            let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
+            let layout = BatchLayout::right_padded(&blens);
+            let hidden = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, None);
+            let v = read_f32(self.logits(hidden))?;
+            for (b, &i) in batch.iter().enumerate() {
+                out[i] = (0..blens[b])
+                    .map(|p| {
+                        let o = (b * layout.cols + p) * vocab;
+                        v[o..o + vocab].to_vec()
+                    })
+                    .collect();
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Copy a float tensor to the host as f32.
+pub(crate) fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    t.try_into_vec_as::<f32>().map_err(|e| Error::Invalid(format!("reading a tensor from the device: {e:?}")))
+}
