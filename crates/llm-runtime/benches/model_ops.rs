@@ -43,6 +43,30 @@ fn main() {
     time("matmul [2048,640]x[2048,640]^T (view)", 2.0 * n as f64 * 640.0 * 2048.0, 5, || {
         x.clone().matmul(wt.clone().transpose()).into_data()
     });
+    let wd_hf = Tensor::<2>::random([640, 2048], Distribution::Default, &dev);
+    for round in 0..2 {
+        let fl = 2.0 * n as f64 * 640.0 * 2048.0;
+        time(&format!("r{round} up: x @ Wt contiguous"), fl, 3, || x.clone().matmul(wg.clone()).into_data());
+        time(&format!("r{round} up: x @ W^T view"), fl, 3, || x.clone().matmul(wt.clone().transpose()).into_data());
+        time(&format!("r{round} up: (W @ x^T)^T"), fl, 3, || wt.clone().matmul(x.clone().transpose()).transpose().into_data());
+        time(&format!("r{round} down: h @ Wt contiguous"), fl, 3, || h.clone().matmul(wd.clone()).into_data());
+        time(&format!("r{round} down: h @ W^T view"), fl, 3, || h.clone().matmul(wd_hf.clone().transpose()).into_data());
+        time(&format!("r{round} down: (W @ h^T)^T"), fl, 3, || wd_hf.clone().matmul(h.clone().transpose()).transpose().into_data());
+    }
+    let emb = Tensor::<2>::random([262_144, 640], Distribution::Default, &dev);
+    let emb_t = emb.clone().transpose().reshape([640, 262_144]);
+    for rows in [1usize, 16] {
+        let xs = Tensor::<2>::random([rows, 640], Distribution::Default, &dev);
+        let fl = 2.0 * rows as f64 * 640.0 * 262_144.0;
+        time(&format!("lm_head x[{rows}] @ emb^T (view)"), fl, 3, || xs.clone().matmul(emb.clone().transpose()).into_data());
+        time(&format!("lm_head (emb @ x^T)^T [{rows}]"), fl, 3, || emb.clone().matmul(xs.clone().transpose()).transpose().into_data());
+        time(&format!("lm_head x[{rows}] @ contiguous [640,262144]"), fl, 3, || xs.clone().matmul(emb_t.clone()).into_data());
+        time(&format!("decode x[{rows}] @ [640,2048]"), 2.0 * rows as f64 * 640.0 * 2048.0, 20, || xs.clone().matmul(wg.clone()).into_data());
+        time(&format!("decode (w^T @ x^T)^T [{rows}] @ [640,2048]"), 2.0 * rows as f64 * 640.0 * 2048.0, 20, || wt.clone().matmul(xs.clone().transpose()).transpose().into_data());
+    }
+    let ids = Tensor::<1, burn::tensor::Int>::from_data(TensorData::new((0..4096i64).map(|i| i * 61 % 262_144).collect::<Vec<_>>(), [4096]), &dev);
+    time("embedding select rows [4096] of [262144,640]", 0.0, 5, || emb.clone().select(0, ids.clone()).into_data());
+    time("embedding select cols [4096] of [640,262144]", 0.0, 5, || emb_t.clone().select(1, ids.clone()).transpose().into_data());
     let w1 = Tensor::<2>::random([1, n], Distribution::Default, &dev);
     time("matmul [1,2048]x[2048,2048] (capture sum)", 2.0 * n as f64 * 2048.0, 10, || {
         w1.clone().matmul(h.clone()).into_data()

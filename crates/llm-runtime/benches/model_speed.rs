@@ -2,7 +2,7 @@
 //! and greedy decoding with a KV cache. Prints tokens per second; no criterion harness because
 //! one iteration takes seconds.
 //!
-//! `cargo bench -p llm-runtime --bench model_speed [-- WINDOW WINDOWS]`
+//! `cargo bench -p llm-runtime --bench model_speed [-- WINDOW WINDOWS [prefill|generate]]`
 //! Text: FLORES-200 devtest English from `$BRIDGEX_DATA_MIRROR` (or `$BRIDGEX_DATA_DIR`) if
 //! present, else a built-in paragraph repeated. Model: the default model (`$BRIDGEX_GEMMA_GGUF` names a local copy).
 
@@ -31,6 +31,7 @@ fn main() -> llm_runtime::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let window: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(512);
     let n_windows: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(8);
+    let mode = args.get(2).map_or("all", String::as_str);
     let path = llm_runtime::default_model::default_model_path()?;
     let t0 = Instant::now();
     let model = Model::from_gguf(&path, "cpu", Dtype::F32)?;
@@ -44,12 +45,23 @@ fn main() -> llm_runtime::Result<()> {
         .take(n_windows)
         .map(|c| std::iter::once(bos).chain(c.iter().copied()).collect())
         .collect();
-    let tokens: usize = windows.iter().map(Vec::len).sum();
 
+    if mode != "generate" {
+        prefill(&model, &windows)?;
+    }
+    if mode != "prefill" {
+        generate(&model, &stream, bos)?;
+    }
+    Ok(())
+}
+
+fn prefill(model: &Model, windows: &[Vec<u32>]) -> llm_runtime::Result<()> {
+    let tokens: usize = windows.iter().map(Vec::len).sum();
+    let window = windows[0].len();
     // Warm-up (allocator, thread pool).
     model.corpus_stats(&windows[..1], CaptureSite::GateAct)?;
     let t = Instant::now();
-    let stats = model.corpus_stats(&windows, CaptureSite::GateAct)?;
+    let stats = model.corpus_stats(windows, CaptureSite::GateAct)?;
     let dt = t.elapsed().as_secs_f64();
     println!(
         "prefill+capture: {tokens} tokens in {} windows of {window}: {dt:.2} s = {:.0} tok/s (counted {})",
@@ -57,7 +69,10 @@ fn main() -> llm_runtime::Result<()> {
         tokens as f64 / dt,
         stats.tokens
     );
+    Ok(())
+}
 
+fn generate(model: &Model, stream: &[u32], bos: u32) -> llm_runtime::Result<()> {
     let prompts: Vec<Vec<u32>> = (0..16).map(|i| {
         let mut p = vec![bos];
         p.extend_from_slice(&stream[i * 10..i * 10 + 12]);

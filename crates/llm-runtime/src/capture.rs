@@ -260,38 +260,6 @@ impl ActivationSink for RowSumAccumulator {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn site_names_round_trip() {
-        for s in CaptureSite::ALL {
-            assert_eq!(s.name().parse::<CaptureSite>().unwrap(), s);
-        }
-        assert_eq!("Gate-Act".parse::<CaptureSite>().unwrap(), CaptureSite::GateAct);
-        assert!("gate".parse::<CaptureSite>().is_err());
-        assert_eq!(CaptureSite::default(), CaptureSite::GateAct);
-    }
-
-    #[test]
-    fn merge_checks_shape_and_adds() {
-        let mut a = CorpusStats::new(1, 2);
-        let mut b = CorpusStats::new(1, 2);
-        b.tokens = 4;
-        b.over_zero = vec![1, 3];
-        b.sum = vec![0.5, -1.0];
-        b.sum_sq = vec![1.0, 2.0];
-        a.merge(&b).unwrap();
-        a.merge(&b).unwrap();
-        assert_eq!(a.tokens, 8);
-        assert_eq!(a.over_zero, vec![2, 6]);
-        assert_eq!(a.activation_probability(), vec![0.25, 0.75]);
-        assert_eq!(a.mean(), vec![0.125, -0.25]);
-        assert!(a.merge(&CorpusStats::new(2, 2)).is_err());
-    }
-}
-
 impl crate::model::Transformer {
     /// Corpus statistics of `site` over windows of token ids (each usually starting with BOS).
     /// Counted: every real token except a BOS at position 0; padding never. Empty windows add
@@ -405,5 +373,37 @@ impl crate::model::Transformer {
             }
         }
         (weights, counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_names_round_trip() {
+        for s in CaptureSite::ALL {
+            assert_eq!(s.name().parse::<CaptureSite>().unwrap(), s);
+        }
+        assert_eq!("Gate-Act".parse::<CaptureSite>().unwrap(), CaptureSite::GateAct);
+        assert!("gate".parse::<CaptureSite>().is_err());
+        assert_eq!(CaptureSite::default(), CaptureSite::GateAct);
+    }
+
+    #[test]
+    fn merge_checks_shape_and_adds() {
+        let mut a = CorpusStats::new(1, 2);
+        let mut b = CorpusStats::new(1, 2);
+        b.tokens = 4;
+        b.over_zero = vec![1, 3];
+        b.sum = vec![0.5, -1.0];
+        b.sum_sq = vec![1.0, 2.0];
+        a.merge(&b).unwrap();
+        a.merge(&b).unwrap();
+        assert_eq!(a.tokens, 8);
+        assert_eq!(a.over_zero, vec![2, 6]);
+        assert_eq!(a.activation_probability(), vec![0.25, 0.75]);
+        assert_eq!(a.mean(), vec![0.125, -0.25]);
+        assert!(a.merge(&CorpusStats::new(2, 2)).is_err());
     }
 }

@@ -61,7 +61,7 @@ impl ModelConfig {
     /// Whether layer `i` (0-based) attends over the full causal context.
     pub fn is_global_layer(&self, i: usize) -> bool {
         match (self.sliding_window, self.sliding_window_pattern) {
-            (Some(_), Some(n)) if n > 0 => (i + 1) % n == 0,
+            (Some(_), Some(n)) if n > 0 => (i + 1).is_multiple_of(n),
             (Some(_), _) => false,
             (None, _) => true,
         }

@@ -30,6 +30,7 @@ pub struct RuntimeDevice {
     device: Device,
     kind: BackendKind,
     spec: String,
+    portable_attention: bool,
 }
 
 impl RuntimeDevice {
@@ -46,7 +47,7 @@ impl RuntimeDevice {
                 if let Some(i) = index {
                     return Err(err(format!("the CPU device takes no index (got `{i}`)")));
                 }
-                Ok(Self { device: Device::flex(), kind: BackendKind::Flex, spec: "cpu".into() })
+                Ok(Self::cpu())
             }
             "cuda" => {
                 let idx: usize = match index {
@@ -59,12 +60,14 @@ impl RuntimeDevice {
                     device,
                     kind: BackendKind::Cuda,
                     spec: format!("cuda:{idx}"),
+                    portable_attention: false,
                 })
             }
             "wgpu" => wgpu_device(index).map_err(err).map(|device| Self {
                 device,
                 kind: BackendKind::Wgpu,
                 spec: s.clone(),
+                portable_attention: false,
             }),
             other => Err(err(format!(
                 "unknown device `{other}` (expected cpu, cuda, cuda:N, wgpu or wgpu:cpu)"
@@ -74,7 +77,15 @@ impl RuntimeDevice {
 
     /// The default CPU device.
     pub fn cpu() -> Self {
-        Self { device: Device::flex(), kind: BackendKind::Flex, spec: "cpu".into() }
+        Self { device: Device::flex(), kind: BackendKind::Flex, spec: "cpu".into(), portable_attention: false }
+    }
+
+    /// Use the attention path of backends without native GQA (K/V heads repeated, masks
+    /// expanded to every head) even where the backend has it: lets CPU tests cover the code the
+    /// GPU backends run.
+    pub fn with_portable_attention(mut self) -> Self {
+        self.portable_attention = true;
+        self
     }
 
     pub fn device(&self) -> &Device {
@@ -89,7 +100,7 @@ impl RuntimeDevice {
     pub(crate) fn native_gqa(&self) -> bool {
         // burn-flex maps query head h to K/V head h / (heads / kv_heads); the generic fallback
         // used by the cubecl backends does not, so K/V are repeated there.
-        self.kind == BackendKind::Flex
+        self.kind == BackendKind::Flex && !self.portable_attention
     }
 }
 

@@ -1,7 +1,47 @@
 //! llm-runtime: decoder LLMs (llama, qwen2, gemma3) on burn, loaded from GGUF or Hugging Face
 //! directories, with MLP neuron activation capture reduced on the device.
 //!
-//! (Module docs and the runnable example are completed as the modules land.)
+//! - **Loading** ([`spec`]): a local GGUF file or Hugging Face directory, `hf:ORG/NAME[@REV]`,
+//!   or the default `gemma-3-270m` (fetched once, sha256-checked, cached). The loaders
+//!   ([`gguf`], [`hf`]) hand the model f32 tensors under HF names and layouts ([`WeightSource`]).
+//! - **Inference** ([`Model`], [`Transformer`]): batched prefill of prompts of different lengths
+//!   (padding never counts), greedy generation with a KV cache and stop strings.
+//! - **Capture** ([`capture`]): MLP activations at a chosen [`CaptureSite`], reduced on the
+//!   device into corpus statistics ([`CorpusStats`]) or per-prompt means ([`PromptMeans`]).
+//! - **Devices** ([`device`]): `cpu` (burn's flex backend) always; `cuda[:N]` and `wgpu` with
+//!   the cargo features of the same names.
+//!
+//! A GGUF file written in memory and read back (the writer makes test models; real files come
+//! from llama.cpp's converter):
+//!
+//! ```rust
+//! use llm_runtime::gguf::{GgmlType, GgufFile, GgufWriter, MetadataValue};
+//!
+//! let mut w = GgufWriter::new();
+//! w.add_metadata("general.architecture", MetadataValue::String("llama".into()));
+//! let weights: Vec<f32> = (0..64).map(|i| i as f32 / 64.0).collect();
+//! w.add_tensor("blk.0.ffn_up.weight", &[2, 32], &weights, GgmlType::Q8_0)?;
+//! let file = GgufFile::from_bytes(w.to_bytes(), "in-memory.gguf")?;
+//! assert_eq!(file.architecture()?, "llama");
+//! let back = file.dequantize("blk.0.ffn_up.weight")?;
+//! // Q8_0 keeps 8 bits per weight: the round trip is close, not exact.
+//! assert!(back.iter().zip(&weights).all(|(a, b)| (a - b).abs() < 1e-2));
+//! # Ok::<(), llm_runtime::Error>(())
+//! ```
+//!
+//! The real model (downloads 253 MB on first use, so not run as a doctest):
+//!
+//! ```no_run
+//! use llm_runtime::{CaptureSite, Dtype, GenerateOptions, Model};
+//!
+//! let model = Model::load("gemma-3-270m", "cpu", Dtype::F32)?;
+//! let ids = model.tokenizer().encode("English:\"water\"→Deutsch:", true)?;
+//! let out = model.generate(&[ids.clone()], GenerateOptions::default())?;
+//! println!("{}", out[0].text); // ` "Wasser"`
+//! let means = model.prompt_means(&[ids], CaptureSite::GateAct, false)?;
+//! println!("{} layers x {} neurons", means.layers, means.neurons);
+//! # Ok::<(), llm_runtime::Error>(())
+//! ```
 
 pub mod capture;
 pub mod config;

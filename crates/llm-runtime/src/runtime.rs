@@ -80,6 +80,11 @@ impl Model {
         self.transformer.last_logits(prompts)
     }
 
+    /// Activations of `site` at the last token of each sequence, `[sequences, layers, neurons]`.
+    pub fn last_token_activations(&self, seqs: &[Vec<u32>], site: CaptureSite) -> Result<PromptMeans> {
+        self.transformer.last_token_activations(seqs, site)
+    }
+
     /// Corpus statistics of `site` (METHOD.md §2): every real token except a leading BOS.
     pub fn corpus_stats(&self, windows: &[Vec<u32>], site: CaptureSite) -> Result<CorpusStats> {
         self.transformer.corpus_stats(windows, site)
@@ -117,5 +122,16 @@ impl Model {
     pub fn generate_with_logits(&self, prompts: &[Vec<u32>], opts: &GenerateOptions, top_k: usize) -> Result<Vec<Generation>> {
         let decode = |ids: &[u32]| self.tokenizer.decode_skip_special(ids);
         self.transformer.generate_with_logits(prompts, opts, top_k, &decode)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Consumers share one loaded model between threads.
+    #[test]
+    fn model_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::Model>();
+        check::<super::Transformer>();
     }
 }

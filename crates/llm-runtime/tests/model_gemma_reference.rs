@@ -20,7 +20,8 @@ fn f64s(v: &Value) -> Vec<f64> {
 
 #[test]
 fn model_gemma3_270m_matches_reference_values() {
-    let model = Model::from_gguf(model_common::default_gguf(), "cpu", Dtype::F32).expect("default model loads");
+    // The default model spec, fetched and verified if needed ($BRIDGEX_GEMMA_GGUF names a copy).
+    let model = Model::load("gemma-3-270m", "cpu", Dtype::F32).expect("default model loads");
     let tf = model.transformer();
     let (layers, neurons) = (tf.config().num_layers, tf.config().intermediate_size);
     let refs = reference();

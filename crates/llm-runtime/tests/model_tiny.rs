@@ -116,10 +116,9 @@ fn model_tiny_capture_matches_reference() {
             let mut near_zero = vec![false; layers * neurons];
             for o in &refs {
                 let acts = o.site(site);
-                for l in 0..layers {
-                    for pos in 1..acts[l].len() {
-                        for n in 0..neurons {
-                            let a = acts[l][pos][n];
+                for (l, layer) in acts.iter().enumerate() {
+                    for row in &layer[1..] {
+                        for (n, &a) in row.iter().enumerate() {
                             let i = l * neurons + n;
                             sum[i] += a;
                             sum_sq[i] += a * a;
@@ -145,9 +144,9 @@ fn model_tiny_capture_matches_reference() {
             for (k, p) in ps.iter().enumerate() {
                 let o = r.forward(p);
                 let acts = o.site(site);
-                for l in 0..layers {
+                for (l, layer) in acts.iter().enumerate() {
                     let want: Vec<f64> = (0..neurons)
-                        .map(|n| (1..p.len()).map(|pos| acts[l][pos][n]).sum::<f64>() / (p.len() - 1) as f64)
+                        .map(|n| layer[1..].iter().map(|row| row[n]).sum::<f64>() / (p.len() - 1) as f64)
                         .collect();
                     assert_close(means.row(k, l), &want, 1e-4, &format!("{family:?} {site} mean p{k} l{l}"));
                 }
@@ -219,6 +218,33 @@ fn model_tiny_generation_matches_reference_greedy() {
                 assert_close(means.row(k, l), &want, 1e-4, &format!("{family:?} generated mean p{k} l{l}"));
             }
         }
+    }
+}
+
+#[test]
+fn model_tiny_portable_attention_and_bf16() {
+    for family in [Family::Gemma3, Family::Qwen2] {
+        let w = MemWeights::random(family, None, 3);
+        let r = Reference::new(&w);
+        let ps = prompts(64, &[11, 3, 6], 5);
+        let want: Vec<Vec<f64>> = ps.iter().map(|p| r.forward(p).logits.last().unwrap().clone()).collect();
+        // The GPU backends' attention path (K/V heads repeated, masks per head), run on the CPU.
+        let portable = Transformer::from_weights(&w, &RuntimeDevice::cpu().with_portable_attention(), Dtype::F32).unwrap();
+        for (got, e) in portable.last_logits(&ps).unwrap().iter().zip(&want) {
+            assert_close(got, e, 1e-4, &format!("{family:?} portable attention"));
+        }
+        // bf16 weights and activations: same model within bf16 precision, capture still f32.
+        let bf16 = Transformer::from_weights(&w, &RuntimeDevice::cpu(), Dtype::Bf16).unwrap();
+        for (got, e) in bf16.last_logits(&ps).unwrap().iter().zip(&want) {
+            assert_close(got, e, 0.2, &format!("{family:?} bf16"));
+        }
+        let f16 = Transformer::from_weights(&w, &RuntimeDevice::cpu(), Dtype::F16).unwrap();
+        for (got, e) in f16.last_logits(&ps).unwrap().iter().zip(&want) {
+            assert_close(got, e, 0.02, &format!("{family:?} f16"));
+        }
+        let stats = bf16.corpus_stats(&ps, CaptureSite::GateAct).unwrap();
+        assert_eq!(stats.tokens, 10 + 2 + 5);
+        assert!(stats.sum.iter().all(|v| v.is_finite()));
     }
 }
 

@@ -18,7 +18,7 @@ use super::rope::Rope;
 use crate::device::RuntimeDevice;
 
 /// Query columns per attention call.
-pub(crate) const QUERY_CHUNK: usize = 256;
+pub(crate) const QUERY_CHUNK: usize = 128;
 
 /// One query chunk and its mask.
 #[derive(Debug, Clone)]

@@ -10,12 +10,14 @@ use super::mlp::Mlp;
 use super::norm::RmsNorm;
 use crate::capture::CaptureSite;
 
+/// The norms of one block; gemma3 has all four, llama/qwen2 only `input` and `pre_mlp` (which
+/// HF calls `post_attention_layernorm` there).
 #[derive(Debug, Clone)]
-pub(crate) enum Norms {
-    /// Pre-norm only (llama, qwen2).
-    Pre { input: RmsNorm, pre_mlp: RmsNorm },
-    /// Pre- and post-norms around both sub-blocks (gemma3).
-    Sandwich { input: RmsNorm, post_attn: RmsNorm, pre_mlp: RmsNorm, post_mlp: RmsNorm },
+pub(crate) struct Norms {
+    pub input: RmsNorm,
+    pub post_attn: Option<RmsNorm>,
+    pub pre_mlp: RmsNorm,
+    pub post_mlp: Option<RmsNorm>,
 }
 
 #[derive(Debug, Clone)]
@@ -33,18 +35,18 @@ impl DecoderLayer {
         cache: Option<&mut LayerCache>,
         site: Option<CaptureSite>,
     ) -> (Tensor<2>, Option<Tensor<2>>) {
-        match &self.norms {
-            Norms::Pre { input, pre_mlp } => {
-                let h = x.clone() + self.attn.forward(input.forward(x), ctx, cache);
-                let (m, cap) = self.mlp.forward(pre_mlp.forward(h.clone()), site);
-                (h + m, cap)
-            }
-            Norms::Sandwich { input, post_attn, pre_mlp, post_mlp } => {
-                let a = self.attn.forward(input.forward(x.clone()), ctx, cache);
-                let h = x + post_attn.forward(a);
-                let (m, cap) = self.mlp.forward(pre_mlp.forward(h.clone()), site);
-                (h + post_mlp.forward(m), cap)
-            }
-        }
+        let n = &self.norms;
+        let a = self.attn.forward(n.input.forward(x.clone()), ctx, cache);
+        let a = match &n.post_attn {
+            Some(post) => post.forward(a),
+            None => a,
+        };
+        let h = x + a;
+        let (m, cap) = self.mlp.forward(n.pre_mlp.forward(h.clone()), site);
+        let m = match &n.post_mlp {
+            Some(post) => post.forward(m),
+            None => m,
+        };
+        (h + m, cap)
     }
 }

@@ -2,7 +2,7 @@
 //! capture site) to the caller.
 
 use burn::tensor::Tensor;
-use burn::tensor::activation::silu;
+use burn::tensor::activation::{sigmoid, silu};
 
 use super::linear::Linear;
 use crate::capture::CaptureSite;
@@ -41,9 +41,13 @@ impl Mlp {
     }
 }
 
-/// `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` (PyTorch's `gelu(approximate="tanh")`).
+/// PyTorch's `gelu(approximate="tanh")`, `0.5 x (1 + tanh(z))` with
+/// `z = sqrt(2/pi) (x + 0.044715 x^3)`, computed as the equal `x * sigmoid(2 z)`: burn-flex
+/// evaluates `tanh` through libm's scalar `tanhf`, twice as slow as its sigmoid, and this form
+/// also avoids the cancellation in `1 + tanh(z)` for negative `x`.
 pub(crate) fn gelu_tanh(x: Tensor<2>) -> Tensor<2> {
-    const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
-    let inner = (x.clone().square() * 0.044715 + 1.0) * x.clone() * SQRT_2_OVER_PI;
-    x * (inner.tanh() + 1.0) * 0.5
+    const TWO_SQRT_2_OVER_PI: f64 = 1.595_769_121_605_730_7;
+    const CUBIC: f64 = 0.044715 * TWO_SQRT_2_OVER_PI;
+    let u = (x.clone().square() * CUBIC + TWO_SQRT_2_OVER_PI) * x.clone();
+    x * sigmoid(u)
 }

@@ -17,7 +17,7 @@ use burn::tensor::{FloatDType, Int, Tensor, TensorData};
 use self::attention::{AttnCtx, Attention, LayerCache, mask_chunks};
 use self::batch::BatchLayout;
 use self::layer::{DecoderLayer, Norms};
-use self::linear::Linear;
+use self::linear::{Linear, project};
 use self::mlp::Mlp;
 use self::norm::RmsNorm;
 use self::rope::Rope;
@@ -32,6 +32,65 @@ pub const DEFAULT_BATCH_TOKENS: usize = 4096;
 
 /// A decoder LLM on a burn device. Use [`crate::Model`] for the tokenizer-aware API; this type
 /// works on token ids and is what the tests drive directly.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use llm_runtime::{Activation, Architecture, CaptureSite, Dtype, Error, HostTensor, ModelConfig};
+/// use llm_runtime::{Result, RuntimeDevice, Transformer, WeightSource};
+///
+/// /// Weights held in memory (a real model comes from a GGUF file or an HF directory).
+/// struct Mem(ModelConfig, HashMap<String, HostTensor>);
+/// impl WeightSource for Mem {
+///     fn config(&self) -> &ModelConfig { &self.0 }
+///     fn tensor_names(&self) -> Vec<String> { self.1.keys().cloned().collect() }
+///     fn tensor(&self, name: &str) -> Result<HostTensor> {
+///         let missing = || Error::MissingTensor { origin: "mem".into(), name: name.into() };
+///         self.1.get(name).cloned().ok_or_else(missing)
+///     }
+///     fn origin(&self) -> String { "mem".into() }
+/// }
+///
+/// let config = ModelConfig {
+///     architecture: Architecture::Llama, vocab_size: 16, hidden_size: 8, intermediate_size: 12,
+///     num_layers: 1, num_heads: 2, num_kv_heads: 1, head_dim: 4, rms_norm_eps: 1e-6,
+///     rope_theta: 10_000.0, rope_local_theta: None, sliding_window: None,
+///     sliding_window_pattern: None, attention_scale: 0.5, final_logit_softcapping: None,
+///     tie_word_embeddings: true, activation: Activation::Silu, bos_token_id: Some(1),
+///     eos_token_id: Some(2), max_position_embeddings: 64,
+/// };
+/// let l = "model.layers.0";
+/// let shapes = [
+///     ("model.embed_tokens.weight".to_string(), vec![16, 8]),
+///     ("model.norm.weight".to_string(), vec![8]),
+///     (format!("{l}.input_layernorm.weight"), vec![8]),
+///     (format!("{l}.post_attention_layernorm.weight"), vec![8]),
+///     (format!("{l}.self_attn.q_proj.weight"), vec![8, 8]),
+///     (format!("{l}.self_attn.k_proj.weight"), vec![4, 8]),
+///     (format!("{l}.self_attn.v_proj.weight"), vec![4, 8]),
+///     (format!("{l}.self_attn.o_proj.weight"), vec![8, 8]),
+///     (format!("{l}.mlp.gate_proj.weight"), vec![12, 8]),
+///     (format!("{l}.mlp.up_proj.weight"), vec![12, 8]),
+///     (format!("{l}.mlp.down_proj.weight"), vec![8, 12]),
+/// ];
+/// let tensors = shapes
+///     .into_iter()
+///     .map(|(name, shape)| {
+///         let n = shape.iter().product::<usize>();
+///         let data = (0..n).map(|i| ((i * 7 + name.len()) as f32).sin() * 0.5).collect();
+///         (name, HostTensor::new(shape, data))
+///     })
+///     .collect();
+/// let model = Transformer::from_weights(&Mem(config, tensors), &RuntimeDevice::cpu(), Dtype::F32)?;
+///
+/// // Corpus statistics skip the leading BOS (id 1) and never see padding.
+/// let stats = model.corpus_stats(&[vec![1, 5, 7, 9], vec![1, 3]], CaptureSite::GateAct)?;
+/// assert_eq!((stats.layers, stats.neurons, stats.tokens), (1, 12, 4));
+/// let means = model.prompt_means(&[vec![1, 5, 7]], CaptureSite::GateAct)?;
+/// assert_eq!(means.data.len(), 12);
+/// let logits = model.last_logits(&[vec![1, 5, 7]])?;
+/// assert_eq!(logits[0].len(), 16);
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Transformer {
     config: ModelConfig,
@@ -43,7 +102,7 @@ pub struct Transformer {
     embed_scale: Option<f32>,
     layers: Vec<DecoderLayer>,
     final_norm: RmsNorm,
-    /// `[hidden, vocab]`; `None` = tied to the embedding.
+    /// `[vocab, hidden]`; `None` = tied to the embedding.
     lm_head: Option<Tensor<2>>,
     batch_tokens: usize,
     /// Ids that end a generation.
@@ -76,10 +135,10 @@ fn check_config(c: &ModelConfig, origin: &str) -> Result<()> {
     if c.hidden_size == 0 || c.num_layers == 0 || c.num_heads == 0 || c.intermediate_size == 0 || c.vocab_size == 0 {
         return bad("hidden_size, num_layers, num_heads, intermediate_size and vocab_size must be > 0".into());
     }
-    if c.num_kv_heads == 0 || c.num_heads % c.num_kv_heads != 0 {
+    if c.num_kv_heads == 0 || !c.num_heads.is_multiple_of(c.num_kv_heads) {
         return bad(format!("num_heads {} is not a multiple of num_kv_heads {}", c.num_heads, c.num_kv_heads));
     }
-    if c.head_dim == 0 || c.head_dim % 2 != 0 {
+    if c.head_dim == 0 || !c.head_dim.is_multiple_of(2) {
         return bad(format!("head_dim {} must be even and > 0 (rotary embedding)", c.head_dim));
     }
     if c.sliding_window == Some(0) {
@@ -146,16 +205,18 @@ impl Transformer {
                 activation: c.activation,
             };
             let norms = if gemma {
-                Norms::Sandwich {
+                Norms {
                     input: norm(&format!("{p}.input_layernorm.weight"), hid)?,
-                    post_attn: norm(&format!("{p}.post_attention_layernorm.weight"), hid)?,
+                    post_attn: Some(norm(&format!("{p}.post_attention_layernorm.weight"), hid)?),
                     pre_mlp: norm(&format!("{p}.pre_feedforward_layernorm.weight"), hid)?,
-                    post_mlp: norm(&format!("{p}.post_feedforward_layernorm.weight"), hid)?,
+                    post_mlp: Some(norm(&format!("{p}.post_feedforward_layernorm.weight"), hid)?),
                 }
             } else {
-                Norms::Pre {
+                Norms {
                     input: norm(&format!("{p}.input_layernorm.weight"), hid)?,
+                    post_attn: None,
                     pre_mlp: norm(&format!("{p}.post_attention_layernorm.weight"), hid)?,
+                    post_mlp: None,
                 }
             };
             layers.push(DecoderLayer { attn, mlp, norms });
@@ -303,10 +364,7 @@ impl Transformer {
     /// Final norm and output projection of selected hidden rows `[m, hidden]` → f32 `[m, vocab]`.
     pub(crate) fn logits(&self, hidden: Tensor<2>) -> Tensor<2> {
         let h = self.final_norm.forward(hidden);
-        let l = match &self.lm_head {
-            Some(w) => h.matmul(w.clone()),
-            None => h.matmul(self.embed.clone().transpose()),
-        };
+        let l = project(h, self.lm_head.as_ref().unwrap_or(&self.embed));
         let l = l.cast(FloatDType::F32);
         match self.config.final_logit_softcapping {
             Some(cap) => (l / cap).tanh() * cap,

@@ -25,24 +25,29 @@ impl Rope {
     ) -> Self {
         let half = head_dim / 2;
         // Frequencies and angles in f32 as HF computes them (inv_freq and pos * inv_freq are f32
-        // tensors there); only the final cos/sin are evaluated in f64 and rounded.
+        // tensors there); only the final cos/sin are evaluated in f64 and rounded. One table row
+        // per distinct position, then copied per token.
         let inv_freq: Vec<f32> = (0..half)
             .map(|i| 1.0f32 / (theta as f32).powf((2 * i) as f32 / head_dim as f32))
             .collect();
+        let max_pos = positions.iter().copied().max().unwrap_or(0);
+        let mut table_c = Vec::with_capacity((max_pos + 1) * half);
+        let mut table_s = Vec::with_capacity((max_pos + 1) * half);
+        for p in 0..=max_pos {
+            for &f in &inv_freq {
+                let angle = (p as f32 * f) as f64;
+                table_c.push(angle.cos() as f32);
+                table_s.push(angle.sin() as f32);
+            }
+        }
         let mut cos = Vec::with_capacity(positions.len() * head_dim);
         let mut sin = Vec::with_capacity(positions.len() * head_dim);
-        let mut row_c = vec![0f32; half];
-        let mut row_s = vec![0f32; half];
         for &p in positions {
-            for i in 0..half {
-                let angle = (p as f32 * inv_freq[i]) as f64;
-                row_c[i] = angle.cos() as f32;
-                row_s[i] = angle.sin() as f32;
-            }
-            cos.extend_from_slice(&row_c);
-            cos.extend_from_slice(&row_c);
-            sin.extend_from_slice(&row_s);
-            sin.extend_from_slice(&row_s);
+            let (c, s) = (&table_c[p * half..(p + 1) * half], &table_s[p * half..(p + 1) * half]);
+            cos.extend_from_slice(c);
+            cos.extend_from_slice(c);
+            sin.extend_from_slice(s);
+            sin.extend_from_slice(s);
         }
         let opts = (device.device(), dtype.burn());
         Self {

@@ -5,12 +5,6 @@ pub mod tiny;
 
 use std::path::PathBuf;
 
-/// The default model file, fetched and verified if needed (`$BRIDGEX_GEMMA_GGUF` names a local
-/// copy; see `llm_runtime::default_model`).
-pub fn default_gguf() -> PathBuf {
-    llm_runtime::default_model::default_model_path().expect("the default model (gemma-3-270m) is available")
-}
-
 /// The reference values of the default model (a copy of
 /// `shared/reference/gemma3_270m_reference_values.json`).
 pub fn reference_json() -> PathBuf {
