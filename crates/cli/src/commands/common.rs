@@ -1,0 +1,151 @@
+//! Pieces the commands share: run bookkeeping, language lists, and plain-words descriptions of
+//! the method's settings for report headers.
+
+use std::time::Instant;
+
+use anyhow::bail;
+use neuron_probe::{BridgeVariant, ModelIdentity, RunContext, ScoreKind, SetMethod, Threshold};
+
+use crate::app::AppModel;
+use crate::inputs::Inputs;
+use crate::summary::RunInfo;
+
+/// Start the bookkeeping of a run.
+pub(crate) fn start_run<M: AppModel + ?Sized>(
+    command: &str,
+    model: Option<&M>,
+    inputs: Option<&dyn Inputs>,
+    ctx: Option<&RunContext>,
+) -> (RunInfo, Instant) {
+    let mut run = RunInfo::new(command);
+    if let Some((spec, device)) = model.and_then(|m| m.spec_and_device()) {
+        run.model_spec = Some(spec);
+        run.device = Some(device);
+    }
+    if let Some(i) = inputs {
+        run.data = i.describe();
+    }
+    if let Some(c) = ctx {
+        run.artifacts_dir = c.artifacts.root().display().to_string();
+    }
+    (run, Instant::now())
+}
+
+/// Close the bookkeeping: elapsed time and whether the weights were loaded.
+pub(crate) fn finish_run<M: AppModel + ?Sized>(run: &mut RunInfo, started: Instant, model: &M) {
+    run.elapsed_s = started.elapsed().as_secs_f64();
+    run.model_loaded = model.is_loaded();
+    run.model_load_s = model.load_time().map(|d| d.as_secs_f64());
+}
+
+/// ISO codes of a list of language codes (ISO or FLORES), each checked and kept once, in order.
+pub fn resolve_languages(codes: &[String]) -> anyhow::Result<Vec<&'static str>> {
+    let mut out: Vec<&'static str> = Vec::with_capacity(codes.len());
+    for c in codes {
+        let code = langs::get(c)?.code;
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(out)
+}
+
+/// The candidate bridges of `source → target`: the given ones (checked), or the method's
+/// default (en de fr it pt es minus the pair).
+pub fn resolve_candidates(
+    source: &str,
+    target: &str,
+    given: &[String],
+) -> anyhow::Result<Vec<&'static str>> {
+    if given.is_empty() {
+        return Ok(overlap::default_candidates(source, target));
+    }
+    let out = resolve_languages(given)?;
+    if let Some(c) = out.iter().find(|&&c| c == source || c == target) {
+        bail!(
+            "--candidates: `{c}` is the source or the target of {source}-{target}; a bridge must be a third language"
+        );
+    }
+    Ok(out)
+}
+
+/// `English (en)`.
+pub fn language_label(code: &str) -> String {
+    match langs::get(code) {
+        Ok(l) => format!("{} ({})", l.english_name, l.code),
+        Err(_) => code.to_string(),
+    }
+}
+
+/// The native (prompt) name of a code, or the code.
+pub fn native_name(code: &str) -> &str {
+    langs::get(code).map_or(code, |l| l.native_name)
+}
+
+pub fn describe_sets(m: &SetMethod) -> String {
+    match m {
+        SetMethod::TopRate {
+            top_rate,
+            threshold,
+        } => format!(
+            "top rate {}% ({})",
+            crate::table::num(100.0 * top_rate, 3),
+            match threshold {
+                Threshold::Quantile => "quantile cut-off",
+                Threshold::KthValue => "kth-value cut-off",
+            }
+        ),
+        SetMethod::Lape {
+            top_rate,
+            filter_rate,
+            activation_bar_ratio,
+        } => format!(
+            "LAPE, top rate {}%, bars at the {}/{} quantiles",
+            crate::table::num(100.0 * top_rate, 3),
+            crate::table::num(*filter_rate, 3),
+            crate::table::num(*activation_bar_ratio, 3)
+        ),
+    }
+}
+
+pub fn describe_variant(v: BridgeVariant) -> &'static str {
+    match v {
+        BridgeVariant::TopByProbeMean => "top |O_st| of T_k \\ O_st per layer by probe mean",
+        BridgeVariant::Whole => "T_k whole",
+        BridgeVariant::SharedWithPair => "T_k ∩ (T_s ∪ T_t)",
+    }
+}
+
+pub fn describe_score(k: ScoreKind) -> &'static str {
+    match k {
+        ScoreKind::Reference => "reference HSIC score tr(K_i H L_j)",
+        ScoreKind::Standard => "biased HSIC",
+        ScoreKind::Cka => "CKA (normalised HSIC)",
+    }
+}
+
+/// `gemma-3-270m-q4_k_m.gguf · gemma3 · 18 layers × 2048 neurons · f32 · a5fd3b62230a`.
+pub fn describe_model(m: &ModelIdentity) -> String {
+    format!(
+        "{} · {} · {} layers × {} neurons · {} · digest {}",
+        m.name,
+        m.architecture,
+        m.layers,
+        m.neurons,
+        m.precision,
+        &m.digest[..m.digest.len().min(12)]
+    )
+}
+
+/// File-name-safe form of a label (`bridge:fr` → `bridge-fr`).
+pub fn file_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,195 @@
+//! `bridgex generate --prompt TEXT`: greedy generation by hand, with the prompt's token ids
+//! and the top-k next-token logits of every step in the JSON form.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, bail};
+use llm_runtime::tokenizer::Tokenizer;
+use llm_runtime::{FinishReason, GenerateOptions, Generation};
+use serde::{Deserialize, Serialize};
+
+use crate::commands::common::describe_model;
+use crate::model::OpenedModel;
+use crate::summary::RunInfo;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerateCommandOptions {
+    pub prompts: Vec<String>,
+    pub max_new_tokens: usize,
+    /// Generation of a prompt ends when its text contains one of these (cut before it).
+    pub stop: Vec<String>,
+    /// Logits recorded per step (0 = none).
+    pub top_k: usize,
+    /// Prepend the model's BOS token (as every pipeline stage does).
+    pub add_bos: bool,
+}
+
+impl Default for GenerateCommandOptions {
+    fn default() -> Self {
+        GenerateCommandOptions {
+            prompts: Vec::new(),
+            max_new_tokens: 32,
+            stop: Vec::new(),
+            top_k: 5,
+            add_bos: true,
+        }
+    }
+}
+
+/// A token id with its vocabulary piece.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: u32,
+    pub token: String,
+}
+
+/// One entry of a step's top-k.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopLogit {
+    pub id: u32,
+    pub token: String,
+    pub logit: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptResult {
+    pub prompt: String,
+    pub prompt_tokens: Vec<TokenInfo>,
+    /// Generated tokens (EOS excluded).
+    pub tokens: Vec<TokenInfo>,
+    /// Decoded continuation, cut before the first stop string.
+    pub text: String,
+    pub finish: FinishReason,
+    /// Per generated step, the top-k next-token logits, highest first.
+    pub steps: Vec<Vec<TopLogit>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerateOutcome {
+    pub format: String,
+    pub model: neuron_probe::ModelIdentity,
+    pub max_new_tokens: usize,
+    pub stop: Vec<String>,
+    pub top_k: usize,
+    pub results: Vec<PromptResult>,
+    pub run: RunInfo,
+}
+
+pub const GENERATE_FORMAT: &str = "bridgex-generate/1";
+
+fn token_info(tok: &Tokenizer, id: u32) -> TokenInfo {
+    TokenInfo {
+        id,
+        token: tok.id_to_token(id).unwrap_or_else(|| format!("<{id}>")),
+    }
+}
+
+fn result_of(tok: &Tokenizer, prompt: &str, ids: &[u32], g: Generation) -> PromptResult {
+    PromptResult {
+        prompt: prompt.to_string(),
+        prompt_tokens: ids.iter().map(|&id| token_info(tok, id)).collect(),
+        tokens: g.tokens.iter().map(|&id| token_info(tok, id)).collect(),
+        text: g.text,
+        finish: g.finish,
+        steps: g
+            .top_logits
+            .iter()
+            .map(|step| {
+                step.iter()
+                    .map(|l| TopLogit {
+                        id: l.token,
+                        token: tok.id_to_token(l.token).unwrap_or_default(),
+                        logit: l.logit,
+                    })
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+pub fn generate_command(
+    model: &mut OpenedModel,
+    opts: &GenerateCommandOptions,
+) -> anyhow::Result<GenerateOutcome> {
+    use neuron_probe::NeuronModel;
+    let started = std::time::Instant::now();
+    let mut run = RunInfo::new("generate");
+    run.model_spec = Some(model.options().spec.clone());
+    run.device = Some(model.options().device.clone());
+    if opts.prompts.is_empty() {
+        bail!("no prompt: give --prompt TEXT or --prompts-file FILE");
+    }
+    if opts.max_new_tokens == 0 {
+        bail!("--max-new-tokens must be at least 1");
+    }
+    let tokenizer = model.tokenizer().clone();
+    let ids = opts
+        .prompts
+        .iter()
+        .map(|p| tokenizer.encode(p, opts.add_bos))
+        .collect::<Result<Vec<_>, _>>()
+        .context("tokenising the prompts")?;
+    if let Some(i) = ids.iter().position(|t| t.is_empty()) {
+        bail!(
+            "prompt {} is empty after tokenisation (and no BOS was added)",
+            i + 1
+        );
+    }
+    let gen_opts = GenerateOptions {
+        max_new_tokens: opts.max_new_tokens,
+        stop: opts.stop.clone(),
+    };
+    let identity = model.identity();
+    let runtime = model.runtime().context("loading the model")?;
+    let generations = runtime
+        .model()
+        .generate_with_logits(&ids, &gen_opts, opts.top_k)
+        .context("generating")?;
+    let results = opts
+        .prompts
+        .iter()
+        .zip(&ids)
+        .zip(generations)
+        .map(|((p, i), g)| result_of(&tokenizer, p, i, g))
+        .collect();
+    run.elapsed_s = started.elapsed().as_secs_f64();
+    run.model_loaded = true;
+    run.model_load_s = model.load_time().map(|d| d.as_secs_f64());
+    Ok(GenerateOutcome {
+        format: GENERATE_FORMAT.to_string(),
+        model: identity,
+        max_new_tokens: opts.max_new_tokens,
+        stop: opts.stop.clone(),
+        top_k: opts.top_k,
+        results,
+        run,
+    })
+}
+
+/// Text form: each prompt, its continuation and why generation ended.
+pub fn render_generate(o: &GenerateOutcome) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "model: {}", describe_model(&o.model));
+    for (i, r) in o.results.iter().enumerate() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "── prompt {} ({} tokens) ──",
+            i + 1,
+            r.prompt_tokens.len()
+        );
+        let _ = writeln!(out, "{}", r.prompt);
+        let _ = writeln!(
+            out,
+            "── continuation ({} tokens, ended by {}) ──",
+            r.tokens.len(),
+            match r.finish {
+                FinishReason::Eos => "end of sequence",
+                FinishReason::Stop => "a stop string",
+                FinishReason::Length => "the token limit",
+            }
+        );
+        let _ = writeln!(out, "{}", r.text);
+    }
+    out
+}

@@ -1,0 +1,270 @@
+//! `bridgex similarity --langs ...`: the model's own linguistic similarity (METHOD.md §2),
+//! overlap counts `|T_i ∩ T_j|` and cosine similarities of `p_i`, `p_j` on `T_i ∩ T_j`, as
+//! tables, heat maps, JSON and CSV.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use neuron_probe::{
+    ModelIdentity, RunContext, SetMethod, SimilarityMatrices, StatsParams, TextSelection,
+    language_sets, language_stats, similarity,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppModel;
+use crate::commands::common::{
+    describe_model, describe_sets, finish_run, resolve_languages, start_run,
+};
+use crate::inputs::Inputs;
+use crate::output::{write_atomic, write_json};
+use crate::plot::{HeatMap, PlotFormats, write_heat_map};
+use crate::summary::{ArtifactWatch, RunInfo, STATS_KIND, StageCache};
+use crate::table;
+
+#[derive(Debug, Clone, Default)]
+pub struct SimilarityOptions {
+    /// Languages (ISO or FLORES codes); empty = the 15 languages of the paper.
+    pub languages: Vec<String>,
+    pub text: TextSelection,
+    pub stats: StatsParams,
+    pub sets: SetMethod,
+    pub out_dir: Option<PathBuf>,
+    pub plots: PlotFormats,
+}
+
+/// One language's set and its nearest neighbours by each measure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarityLanguage {
+    pub language: String,
+    pub family: String,
+    pub tokens: u64,
+    pub set_size: usize,
+    pub threshold: f64,
+    /// The other language with the largest overlap count / cosine.
+    pub nearest_by_overlap: Option<String>,
+    pub nearest_by_cosine: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarityOutcome {
+    pub format: String,
+    pub matrices: SimilarityMatrices,
+    pub languages: Vec<SimilarityLanguage>,
+    pub sets: SetMethod,
+    pub model: ModelIdentity,
+    pub run: RunInfo,
+    #[serde(skip)]
+    pub files: Vec<PathBuf>,
+}
+
+pub const SIMILARITY_FORMAT: &str = "bridgex-similarity/1";
+
+fn argmax_off_diagonal(row: &[f64], i: usize) -> Option<usize> {
+    row.iter()
+        .enumerate()
+        .filter(|&(j, v)| j != i && v.is_finite())
+        .fold(None, |best: Option<(usize, f64)>, (j, &v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((j, v)),
+        })
+        .map(|(j, _)| j)
+}
+
+pub fn similarity_command<M: AppModel + ?Sized>(
+    model: &mut M,
+    inputs: &dyn Inputs,
+    ctx: &RunContext,
+    opts: &SimilarityOptions,
+) -> anyhow::Result<SimilarityOutcome> {
+    let (mut run, started) = start_run("similarity", Some(&*model), Some(inputs), Some(ctx));
+    let codes: Vec<&str> = if opts.languages.is_empty() {
+        langs::paper_languages().iter().map(|l| l.code).collect()
+    } else {
+        resolve_languages(&opts.languages)?
+    };
+    if codes.len() < 2 {
+        anyhow::bail!("--langs: name at least two languages to compare");
+    }
+    let mut watch = ArtifactWatch::new(ctx.artifacts.root());
+    let texts = codes
+        .iter()
+        .map(|l| inputs.language_text(l, &opts.text))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let stats = language_stats(model, &texts, &opts.stats, ctx)
+        .context("computing the FLORES-200 language statistics")?;
+    let labels: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+    run.stats = StageCache::from_written(&labels, &watch.written(), STATS_KIND);
+
+    let matrices = similarity(&stats, &opts.sets, &codes).context("similarity matrices")?;
+    let sets = language_sets(&stats, &opts.sets).context("language neuron sets")?;
+    let mut languages = Vec::with_capacity(codes.len());
+    for (i, code) in codes.iter().enumerate() {
+        let st = &stats[i];
+        let set_index = sets.languages.iter().position(|l| l == code);
+        let overlap_row: Vec<f64> = matrices.overlap[i].iter().map(|&v| v as f64).collect();
+        languages.push(SimilarityLanguage {
+            language: code.to_string(),
+            family: langs::get(code).map_or(String::new(), |l| l.family.to_string()),
+            tokens: st.stats.tokens,
+            set_size: set_index.map_or(0, |k| sets.sets[k].len()),
+            threshold: set_index.map_or(f64::NAN, |k| sets.thresholds[k]),
+            nearest_by_overlap: argmax_off_diagonal(&overlap_row, i).map(|j| codes[j].to_string()),
+            nearest_by_cosine: argmax_off_diagonal(&matrices.cosine[i], i)
+                .map(|j| codes[j].to_string()),
+        });
+    }
+    finish_run(&mut run, started, &*model);
+    let mut outcome = SimilarityOutcome {
+        format: SIMILARITY_FORMAT.to_string(),
+        matrices,
+        languages,
+        sets: opts.sets,
+        model: model.identity(),
+        run,
+        files: Vec::new(),
+    };
+    if let Some(dir) = &opts.out_dir {
+        outcome.files = write_similarity_files(&outcome, dir, opts.plots)?;
+    }
+    Ok(outcome)
+}
+
+fn csv_of(labels: &[String], cell: impl Fn(usize, usize) -> String) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["language".to_string()];
+    header.extend(labels.iter().cloned());
+    w.write_record(&header)?;
+    for (i, l) in labels.iter().enumerate() {
+        let mut row = vec![l.clone()];
+        row.extend((0..labels.len()).map(|j| cell(i, j)));
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("CSV: {e}"))
+}
+
+/// `similarity.json`, `.txt`, `similarity-{overlap,cosine}.csv` and `.png`.
+pub fn write_similarity_files(
+    o: &SimilarityOutcome,
+    dir: &Path,
+    plots: PlotFormats,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let m = &o.matrices;
+    let mut files = Vec::new();
+    let json = dir.join("similarity.json");
+    write_json(&json, o)?;
+    files.push(json);
+    let txt = dir.join("similarity.txt");
+    write_atomic(&txt, render_similarity(o).as_bytes())?;
+    files.push(txt);
+    let overlap_csv = dir.join("similarity-overlap.csv");
+    write_atomic(
+        &overlap_csv,
+        &csv_of(&m.languages, |i, j| m.overlap[i][j].to_string())?,
+    )?;
+    files.push(overlap_csv);
+    let cosine_csv = dir.join("similarity-cosine.csv");
+    write_atomic(
+        &cosine_csv,
+        &csv_of(&m.languages, |i, j| format!("{:.6}", m.cosine[i][j]))?,
+    )?;
+    files.push(cosine_csv);
+    let sets = describe_sets(&o.sets);
+    files.extend(write_heat_map(
+        &dir.join("similarity-overlap"),
+        &HeatMap {
+            title: format!("overlap |T_i ∩ T_j| · {} · {sets}", o.model.name),
+            labels: m.languages.clone(),
+            values: m
+                .overlap
+                .iter()
+                .map(|r| r.iter().map(|&v| v as f64).collect())
+                .collect(),
+            decimals: 0,
+            scale_off_diagonal: true,
+        },
+        plots,
+    )?);
+    files.extend(write_heat_map(
+        &dir.join("similarity-cosine"),
+        &HeatMap {
+            title: format!(
+                "cosine of P(act>0) on T_i ∩ T_j · {} · {sets}",
+                o.model.name
+            ),
+            labels: m.languages.clone(),
+            values: m.cosine.clone(),
+            decimals: 2,
+            scale_off_diagonal: true,
+        },
+        plots,
+    )?);
+    Ok(files)
+}
+
+pub fn render_similarity(o: &SimilarityOutcome) -> String {
+    let m = &o.matrices;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Language similarity from neuron sets ({})",
+        describe_sets(&o.sets)
+    );
+    let _ = writeln!(out, "model: {}", describe_model(&o.model));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Overlap counts |T_i ∩ T_j| (diagonal: |T_i|)");
+    let _ = writeln!(
+        out,
+        "{}",
+        table::matrix(&m.languages, |i, j| m.overlap[i][j].to_string())
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Cosine similarity of activation probabilities on T_i ∩ T_j"
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        table::matrix(&m.languages, |i, j| format!("{:.3}", m.cosine[i][j]))
+    );
+    let _ = writeln!(out);
+    let mut t = table::table(
+        &[
+            "language",
+            "family",
+            "tokens",
+            "|T_l|",
+            "cut-off",
+            "nearest by overlap",
+            "nearest by cosine",
+        ],
+        2,
+    );
+    for l in &o.languages {
+        t.add_row(vec![
+            l.language.clone(),
+            l.family.clone(),
+            table::count(l.tokens),
+            l.set_size.to_string(),
+            table::num(l.threshold, 4),
+            l.nearest_by_overlap.clone().unwrap_or_else(|| "-".into()),
+            l.nearest_by_cosine.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    let _ = writeln!(out, "Languages");
+    let _ = writeln!(out, "{t}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_skips_the_diagonal_and_keeps_the_first_maximum() {
+        assert_eq!(argmax_off_diagonal(&[9.0, 3.0, 5.0, 5.0], 0), Some(2));
+        assert_eq!(argmax_off_diagonal(&[1.0], 0), None);
+        assert_eq!(argmax_off_diagonal(&[0.2, 1.0, f64::NAN], 1), Some(0));
+    }
+}

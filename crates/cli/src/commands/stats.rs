@@ -1,0 +1,209 @@
+//! `bridgex stats --lang XX[,YY]`: the statistics stage alone (cached), with a summary of
+//! activation probabilities and set sizes per language and layer.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use neuron_probe::{
+    LanguageStats, ModelIdentity, RunContext, SetMethod, StatsParams, TextSelection, language_sets,
+    language_stats,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppModel;
+use crate::commands::common::{
+    describe_model, describe_sets, finish_run, language_label, resolve_languages, start_run,
+};
+use crate::inputs::Inputs;
+use crate::output::{write_atomic, write_json};
+use crate::summary::{ArtifactWatch, RunInfo, STATS_KIND, StageCache};
+use crate::table;
+
+#[derive(Debug, Clone)]
+pub struct StatsOptions {
+    /// Languages (ISO or FLORES codes), at least one.
+    pub languages: Vec<String>,
+    pub text: TextSelection,
+    pub stats: StatsParams,
+    /// For the set sizes shown (LAPE sets depend on all languages named).
+    pub sets: SetMethod,
+    pub out_dir: Option<PathBuf>,
+}
+
+impl StatsOptions {
+    pub fn new(languages: Vec<String>) -> Self {
+        StatsOptions {
+            languages,
+            text: TextSelection::default(),
+            stats: StatsParams::default(),
+            sets: SetMethod::default(),
+            out_dir: None,
+        }
+    }
+}
+
+/// One language's statistics, reduced for reading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LanguageSummary {
+    pub language: String,
+    pub sentences: usize,
+    pub windows: usize,
+    pub tokens: u64,
+    /// Mean of `P(value > 0)` over all neurons, and per layer.
+    pub mean_active: f64,
+    pub layer_mean_active: Vec<f64>,
+    /// `|T_l|` in total and per layer, and its cut-off.
+    pub set_size: usize,
+    pub layer_set_size: Vec<usize>,
+    pub threshold: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatsOutcome {
+    pub format: String,
+    pub languages: Vec<LanguageSummary>,
+    pub sets: SetMethod,
+    pub site: neuron_probe::CaptureSite,
+    pub window_tokens: usize,
+    pub model: ModelIdentity,
+    pub run: RunInfo,
+    #[serde(skip)]
+    pub files: Vec<PathBuf>,
+}
+
+pub const STATS_FORMAT: &str = "bridgex-stats/1";
+
+fn summarise(s: &LanguageStats) -> (f64, Vec<f64>) {
+    let p = s.activation_probability();
+    let n = s.stats.neurons.max(1);
+    let layer_means: Vec<f64> = p
+        .chunks(n)
+        .map(|c| c.iter().sum::<f64>() / c.len().max(1) as f64)
+        .collect();
+    let mean = p.iter().sum::<f64>() / p.len().max(1) as f64;
+    (mean, layer_means)
+}
+
+pub fn stats_command<M: AppModel + ?Sized>(
+    model: &mut M,
+    inputs: &dyn Inputs,
+    ctx: &RunContext,
+    opts: &StatsOptions,
+) -> anyhow::Result<StatsOutcome> {
+    let (mut run, started) = start_run("stats", Some(&*model), Some(inputs), Some(ctx));
+    let codes = resolve_languages(&opts.languages)?;
+    if codes.is_empty() {
+        anyhow::bail!("--lang: name at least one language, e.g. --lang en,sw");
+    }
+    let mut watch = ArtifactWatch::new(ctx.artifacts.root());
+    let texts = codes
+        .iter()
+        .map(|l| inputs.language_text(l, &opts.text))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let stats = language_stats(model, &texts, &opts.stats, ctx)
+        .context("computing the FLORES-200 language statistics")?;
+    let labels: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+    run.stats = StageCache::from_written(&labels, &watch.written(), STATS_KIND);
+    let sets = language_sets(&stats, &opts.sets).context("language neuron sets")?;
+
+    let mut languages = Vec::with_capacity(stats.len());
+    for (k, s) in stats.iter().enumerate() {
+        let (mean_active, layer_mean_active) = summarise(s);
+        let set = &sets.sets[k];
+        let layer_set_size = set.per_layer_counts();
+        languages.push(LanguageSummary {
+            language: s.lang.clone(),
+            sentences: s.sentences,
+            windows: s.windows,
+            tokens: s.stats.tokens,
+            mean_active,
+            layer_mean_active,
+            set_size: set.len(),
+            layer_set_size,
+            threshold: sets.thresholds[k],
+        });
+    }
+    finish_run(&mut run, started, &*model);
+    let mut outcome = StatsOutcome {
+        format: STATS_FORMAT.to_string(),
+        languages,
+        sets: opts.sets,
+        site: opts.stats.site,
+        window_tokens: opts.stats.window_tokens,
+        model: model.identity(),
+        run,
+        files: Vec::new(),
+    };
+    if let Some(dir) = &opts.out_dir {
+        let stem = format!("stats-{}", labels.join("-"));
+        let json = dir.join(format!("{stem}.json"));
+        write_json(&json, &outcome)?;
+        let txt = dir.join(format!("{stem}.txt"));
+        write_atomic(&txt, render_stats(&outcome).as_bytes())?;
+        outcome.files = vec![json, txt];
+    }
+    Ok(outcome)
+}
+
+pub fn render_stats(o: &StatsOutcome) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "FLORES-200 neuron statistics at `{}` (windows of {} tokens)",
+        o.site, o.window_tokens
+    );
+    let _ = writeln!(out, "model: {}", describe_model(&o.model));
+    let _ = writeln!(out, "sets: {}", describe_sets(&o.sets));
+    let _ = writeln!(out);
+    let mut t = table::table(
+        &[
+            "language",
+            "sentences",
+            "windows",
+            "tokens",
+            "mean P(>0)",
+            "|T_l|",
+            "cut-off",
+        ],
+        1,
+    );
+    for l in &o.languages {
+        t.add_row(vec![
+            language_label(&l.language),
+            l.sentences.to_string(),
+            l.windows.to_string(),
+            table::count(l.tokens),
+            table::num(l.mean_active, 4),
+            l.set_size.to_string(),
+            table::num(l.threshold, 4),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    let _ = writeln!(out);
+    let mut header: Vec<String> = vec!["layer".into()];
+    for l in &o.languages {
+        header.push(format!("{} P(>0)", l.language));
+        header.push(format!("{} |T_l|", l.language));
+    }
+    let refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut layers = table::table(&refs, 1);
+    for layer in 0..o.model.layers {
+        let mut row = vec![layer.to_string()];
+        for l in &o.languages {
+            row.push(table::num(
+                l.layer_mean_active.get(layer).copied().unwrap_or(f64::NAN),
+                3,
+            ));
+            row.push(
+                l.layer_set_size
+                    .get(layer)
+                    .map_or_else(|| "-".into(), |n| n.to_string()),
+            );
+        }
+        layers.add_row(row);
+    }
+    let _ = writeln!(out, "Per layer: mean activation probability and set size");
+    let _ = writeln!(out, "{layers}");
+    out
+}

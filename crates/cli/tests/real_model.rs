@@ -1,0 +1,64 @@
+//! One end-to-end run on the real default model (Gemma 3 270M) with a tiny probe: `generate`
+//! (greedy token = top-1 logit, the known answer to the probe template) and `bridge` on the real
+//! data files, fetched through the data store (set BRIDGEX_DATA_MIRROR to a local copy).
+
+use cli::{BridgeOptions, GenerateCommandOptions, ModelOptions, OpenedModel};
+use neuron_probe::{ArtifactStore, NeuronModel, ProbeParams, RunContext, StatsParams};
+
+#[test]
+fn generate_and_a_tiny_bridge_on_the_default_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = RunContext::new(ArtifactStore::new(dir.path().join("artifacts"))).quiet();
+    let mut model = OpenedModel::open(&ModelOptions::default(), Some(ctx.artifacts.root()))
+        .expect("the default model (set BRIDGEX_GEMMA_GGUF to a local copy to avoid a download)");
+    assert_eq!((model.layers(), model.neurons()), (18, 2048));
+    assert!(!model.is_loaded(), "opening must not load the weights");
+
+    // generate: MODELS.md's reference continuation, and greedy = argmax at every step.
+    let opts = GenerateCommandOptions {
+        prompts: vec!["English:\"water\"\u{2192}Deutsch:".to_string()],
+        max_new_tokens: 8,
+        stop: vec!["\n".to_string()],
+        top_k: 5,
+        add_bos: true,
+    };
+    let g = cli::generate_command(&mut model, &opts).unwrap();
+    let r = &g.results[0];
+    assert!(r.text.starts_with(" \"Wasser\""), "{:?}", r.text);
+    assert_eq!(r.prompt_tokens[0].id, 2, "Gemma's BOS");
+    assert_eq!(r.steps.len(), r.tokens.len());
+    for (step, tok) in r.steps.iter().zip(&r.tokens) {
+        assert_eq!(step.len(), 5);
+        assert_eq!(step[0].id, tok.id);
+        assert!(step.windows(2).all(|w| w[0].logit >= w[1].logit));
+    }
+    let json = serde_json::to_value(&g).unwrap();
+    assert!(json["results"][0]["steps"][0][0]["token"].is_string());
+
+    // bridge: a tiny probe on the real data.
+    let data = fetch::DataStore::from_env().unwrap();
+    let mut opts = BridgeOptions::new("en-de".parse().unwrap());
+    opts.candidates = vec!["fr".into(), "es".into()];
+    opts.params.text.max_sentences = Some(20);
+    opts.params.stats = StatsParams {
+        window_tokens: 512,
+        ..StatsParams::default()
+    };
+    opts.params.probe = ProbeParams {
+        probe_size: 20,
+        min_survivors: 10,
+        ..ProbeParams::default()
+    };
+    opts.out_dir = Some(dir.path().join("out"));
+    let o = cli::bridge(&mut model, &data, &ctx, &opts).unwrap();
+    let r = &o.report;
+    // METHOD.md §5 for 18 layers: [round(5.625), round(12.375) - 1] = [6, 11].
+    assert_eq!((r.window.first, r.window.last), (6, 11));
+    assert_eq!(r.probe.samples, 20);
+    assert_eq!(r.probe.dictionary_origin, "MUSE");
+    assert!(r.chosen.as_deref().is_some_and(|c| c == "fr" || c == "es"));
+    assert!(r.candidates.iter().all(|c| c.layers.len() == 18));
+    assert!(o.run.model_loaded);
+    assert_eq!(o.run.stats.computed.len(), 4);
+    assert!(dir.path().join("out/bridge-en-de-layers.png").is_file());
+}
