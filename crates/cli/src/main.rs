@@ -36,6 +36,7 @@ struct Cli {
 }
 
 #[derive(Args, Debug)]
+#[command(next_help_heading = "Global options")]
 struct GlobalArgs {
     /// Where datasets are kept (fetched on demand) [default: ~/.cache/bridgex/data]
     #[arg(long, global = true, env = "BRIDGEX_DATA_DIR", value_name = "DIR")]
@@ -78,9 +79,10 @@ enum Command {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Model")]
 struct ModelArgs {
     /// The model: `gemma-3-270m`, a GGUF file, a Hugging Face checkpoint directory, or
-    /// hf:ORG/NAME[@REVISION][/FILE.gguf]
+    /// `hf:ORG/NAME[@REVISION][/FILE.gguf]`
     #[arg(long, default_value = "gemma-3-270m", value_name = "SPEC")]
     model: String,
     /// Compute device: cpu, cuda, cuda:N or wgpu (GPU devices need a build with
@@ -96,6 +98,7 @@ struct ModelArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "FLORES-200 statistics")]
 struct TextArgs {
     /// Use only the first N FLORES-200 devtest sentences per language (quick runs)
     /// [default: all 1012]
@@ -113,6 +116,7 @@ struct TextArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Neurons")]
 struct SiteArgs {
     /// Where neurons are read in the gated MLP down(act(gate(x)) * up(x))
     #[arg(long, value_enum, default_value_t)]
@@ -120,6 +124,7 @@ struct SiteArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Language neuron sets")]
 struct SetArgs {
     /// How language neuron sets T_l are built
     #[arg(long, value_enum, default_value_t)]
@@ -136,6 +141,7 @@ struct SetArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Probe")]
 struct ProbeArgs {
     /// Dictionary words in the probe
     #[arg(long, default_value_t = 500, value_name = "N")]
@@ -165,6 +171,7 @@ struct ProbeArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Output")]
 struct OutArgs {
     /// What to print on standard output
     #[arg(long, value_enum, default_value_t)]

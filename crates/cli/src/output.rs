@@ -14,6 +14,20 @@ fn parent_of(path: &Path) -> PathBuf {
     }
 }
 
+/// Result files are for people to read and share: `rw-r--r--` rather than the temp file's
+/// private `rw-------`.
+fn make_readable(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("setting the permissions of {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Create `dir` (and parents) with a message naming it.
 pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| {
@@ -35,6 +49,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("writing {}", path.display()))?;
+    make_readable(tmp.path())?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("renaming the temporary file to {}", path.display()))?;
@@ -69,6 +84,7 @@ pub fn write_via_temp_path(
         .tempfile_in(&dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     write(tmp.path()).with_context(|| format!("drawing {}", path.display()))?;
+    make_readable(tmp.path())?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("renaming the temporary file to {}", path.display()))?;

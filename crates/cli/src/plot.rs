@@ -103,6 +103,10 @@ pub struct HeatMap {
     /// Colour scale from the off-diagonal values only (the diagonal of an overlap-count
     /// matrix, `|T_i|`, would wash out every other cell); diagonal cells are clipped.
     pub scale_off_diagonal: bool,
+    /// Text printed in each cell instead of the value (same shape as `values`).
+    pub texts: Option<Vec<Vec<String>>>,
+    /// Labels of the colour bar's light and dark ends instead of the lowest and highest value.
+    pub scale_labels: Option<(String, String)>,
 }
 
 fn draw_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
@@ -404,7 +408,11 @@ fn draw_heat_map<DB: DrawingBackend>(
 ) -> anyhow::Result<()> {
     root.fill(&WHITE).map_err(draw_err)?;
     let k = map.labels.len();
-    if k == 0 || map.values.len() != k || map.values.iter().any(|r| r.len() != k) {
+    let bad_texts = map
+        .texts
+        .as_ref()
+        .is_some_and(|t| t.len() != k || t.iter().any(|r| r.len() != k));
+    if k == 0 || map.values.len() != k || map.values.iter().any(|r| r.len() != k) || bad_texts {
         return Err(anyhow!(
             "heat map `{}`: {} labels but a {}-row matrix",
             map.title,
@@ -473,7 +481,10 @@ fn draw_heat_map<DB: DrawingBackend>(
                 )))
                 .map_err(draw_err)?;
             let ink = if t > 0.55 { WHITE } else { BLACK };
-            let text = format!("{:.*}", map.decimals, v);
+            let text = match &map.texts {
+                Some(t) => t[i][j].clone(),
+                None => format!("{:.*}", map.decimals, v),
+            };
             chart
                 .draw_series(std::iter::once(Text::new(
                     text,
@@ -503,11 +514,14 @@ fn draw_heat_map<DB: DrawingBackend>(
         ))
         .map_err(draw_err)?;
     }
-    let tick = axis_number;
+    let (light, dark) = map
+        .scale_labels
+        .clone()
+        .unwrap_or_else(|| (axis_number(lo), axis_number(hi)));
     let style = (FONT, 12).into_font().color(&BLACK);
-    root.draw(&Text::new(tick(hi), (bar_x, top - 16), style.clone()))
+    root.draw(&Text::new(dark, (bar_x, top - 16), style.clone()))
         .map_err(draw_err)?;
-    root.draw(&Text::new(tick(lo), (bar_x, bottom + 4), style))
+    root.draw(&Text::new(light, (bar_x, bottom + 4), style))
         .map_err(draw_err)?;
     Ok(())
 }
@@ -570,6 +584,8 @@ mod tests {
             values: vec![vec![100.0, 3.0], vec![3.0, 90.0]],
             decimals: 0,
             scale_off_diagonal: true,
+            texts: None,
+            scale_labels: None,
         };
         let (lo, hi) = scale(&map);
         assert_eq!(lo, 3.0);

@@ -169,6 +169,20 @@ pub fn degenerate(l: &neuron_probe::LayerReport) -> bool {
     l.score.is_some() && l.sigma.is_some_and(|s| s < COLLAPSED_SIGMA)
 }
 
+/// Diagnostic: the window mean without the σ-collapsed layers (not the method's score).
+pub fn score_without_collapsed(
+    c: &neuron_probe::CandidateReport,
+    window: &neuron_probe::LayerWindow,
+) -> Option<f64> {
+    let kept: Vec<f64> = c
+        .layers
+        .iter()
+        .filter(|l| window.contains(l.layer) && !degenerate(l))
+        .filter_map(|l| l.score)
+        .collect();
+    (!kept.is_empty()).then(|| kept.iter().sum::<f64>() / kept.len() as f64)
+}
+
 /// The per-layer score curves of a report, window shaded, chosen bridge highlighted.
 pub fn layer_figure(report: &BridgeReport) -> LayerFigure {
     let series = report
@@ -210,10 +224,8 @@ pub fn layer_figure(report: &BridgeReport) -> LayerFigure {
 fn probe_rows(p: &ProbeSummary) -> Vec<(String, String)> {
     let mut rows = vec![
         ("probe pair".to_string(), format!("{} → {}", p.src, p.trg)),
-        (
-            "dictionary".to_string(),
-            format!("{} ({})", p.dictionary_origin, p.dictionary_split),
-        ),
+        ("dictionary".to_string(), p.dictionary_origin.clone()),
+        ("words taken from".to_string(), p.dictionary_split.clone()),
         (
             "source words available".to_string(),
             table::count(p.dictionary_words as u64),
@@ -268,6 +280,8 @@ pub fn render_bridge(r: &BridgeReport) -> String {
             "language",
             "score",
             "window layers scored",
+            "of them σ-collapsed ‡",
+            "score without ‡ layers",
             "|T_k|",
             "|B_k|",
         ],
@@ -288,6 +302,12 @@ pub fn render_bridge(r: &BridgeReport) -> String {
             format!("{} / {}", language_label(code), native_name(code)),
             table::opt(c.score),
             format!("{}/{}", c.layers_used, r.window.len()),
+            c.layers
+                .iter()
+                .filter(|l| r.window.contains(l.layer) && degenerate(l))
+                .count()
+                .to_string(),
+            table::opt(score_without_collapsed(c, &r.window)),
             c.set_size.to_string(),
             c.bridge_neurons.to_string(),
         ]);
@@ -401,6 +421,33 @@ mod tests {
             score,
             sigma,
         }
+    }
+
+    #[test]
+    fn diagnostic_mean_skips_collapsed_and_unscored_layers() {
+        let mut layers = vec![
+            layer(Some(1.0), Some(30.0)),
+            layer(Some(499.0), Some(1e-6)),
+            layer(None, None),
+            layer(Some(3.0), Some(20.0)),
+            layer(Some(100.0), Some(20.0)),
+        ];
+        for (i, l) in layers.iter_mut().enumerate() {
+            l.layer = i;
+        }
+        let c = neuron_probe::CandidateReport {
+            language: "de".into(),
+            score: None,
+            layers_used: 3,
+            set_size: 10,
+            bridge_neurons: 4,
+            layers,
+        };
+        let window = neuron_probe::LayerWindow { first: 0, last: 3 };
+        // Layers 0 and 3 only: (1 + 3) / 2.
+        assert_eq!(score_without_collapsed(&c, &window), Some(2.0));
+        let none = neuron_probe::LayerWindow { first: 1, last: 2 };
+        assert_eq!(score_without_collapsed(&c, &none), None);
     }
 
     #[test]

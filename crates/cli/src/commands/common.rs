@@ -133,7 +133,7 @@ pub fn describe_model(m: &ModelIdentity) -> String {
         m.layers,
         m.neurons,
         m.precision,
-        &m.digest[..m.digest.len().min(12)]
+        m.digest.get(..12).unwrap_or(&m.digest)
     )
 }
 

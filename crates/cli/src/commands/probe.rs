@@ -144,10 +144,8 @@ pub fn render_probe(o: &ProbeOutcome) -> String {
     let _ = writeln!(out, "model: {}", describe_model(&o.model));
     let _ = writeln!(out);
     let mut rows: Vec<(String, String)> = vec![
-        (
-            "dictionary".into(),
-            format!("{} ({})", p.dictionary_origin, p.dictionary_split),
-        ),
+        ("dictionary".into(), p.dictionary_origin.clone()),
+        ("words taken from".into(), p.dictionary_split.clone()),
         (
             "source words available".into(),
             table::count(p.dictionary_words as u64),

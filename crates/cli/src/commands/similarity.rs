@@ -130,6 +130,83 @@ pub fn similarity_command<M: AppModel + ?Sized>(
     Ok(outcome)
 }
 
+/// How cosines are shown: plainly, or — when every off-diagonal cosine is above 0.9, as sets
+/// of nearly-always-active neurons make them — as `1 - cos` in units of `10^-k` so that the
+/// differences stay visible.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CosineDisplay {
+    Plain,
+    DistanceScaled { exponent: i32 },
+}
+
+pub fn cosine_display(m: &SimilarityMatrices) -> CosineDisplay {
+    let k = m.languages.len();
+    let off: Vec<f64> = (0..k)
+        .flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j)))
+        .map(|(i, j)| m.cosine[i][j])
+        .filter(|v| v.is_finite())
+        .collect();
+    if off.is_empty() || off.iter().any(|&c| c <= 0.9) {
+        return CosineDisplay::Plain;
+    }
+    let max_d = off.iter().map(|c| 1.0 - c).fold(0.0, f64::max);
+    if max_d <= 0.0 {
+        return CosineDisplay::Plain;
+    }
+    // The largest distance lands in [1, 10).
+    CosineDisplay::DistanceScaled {
+        exponent: (-max_d.log10()).ceil() as i32,
+    }
+}
+
+/// One cosine as the display shows it.
+fn show_cosine(cos: f64, display: CosineDisplay) -> String {
+    match display {
+        CosineDisplay::Plain => format!("{cos:.3}"),
+        // Rounding can put a cosine a hair above 1.
+        CosineDisplay::DistanceScaled { exponent } => {
+            format!("{:.2}", (1.0 - cos).max(0.0) * 10f64.powi(exponent))
+        }
+    }
+}
+
+fn cosine_cell(m: &SimilarityMatrices, display: CosineDisplay, i: usize, j: usize) -> String {
+    show_cosine(m.cosine[i][j], display)
+}
+
+/// Smallest and largest off-diagonal cosine.
+fn off_diagonal_range(m: &SimilarityMatrices) -> (f64, f64) {
+    let k = m.languages.len();
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for i in 0..k {
+        for j in (0..k).filter(|&j| j != i) {
+            lo = lo.min(m.cosine[i][j]);
+            hi = hi.max(m.cosine[i][j]);
+        }
+    }
+    (lo, hi)
+}
+
+/// The colour bar's light (least similar) and dark (most similar) ends as the display shows
+/// them.
+fn scale_ends(m: &SimilarityMatrices, display: CosineDisplay) -> (String, String) {
+    let (lo, hi) = off_diagonal_range(m);
+    (show_cosine(lo, display), show_cosine(hi, display))
+}
+
+fn cosine_heading(m: &SimilarityMatrices, display: CosineDisplay) -> String {
+    match display {
+        CosineDisplay::Plain => "Cosine similarity of activation probabilities on T_i ∩ T_j".into(),
+        CosineDisplay::DistanceScaled { exponent } => {
+            let (lo, hi) = off_diagonal_range(m);
+            format!(
+                "1 - cosine similarity of activation probabilities on T_i ∩ T_j, in units of \
+                 1e-{exponent} (the off-diagonal cosines lie in [{lo:.9}, {hi:.9}])"
+            )
+        }
+    }
+}
+
 fn csv_of(labels: &[String], cell: impl Fn(usize, usize) -> String) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["language".to_string()];
@@ -182,20 +259,46 @@ pub fn write_similarity_files(
                 .collect(),
             decimals: 0,
             scale_off_diagonal: true,
+            texts: None,
+            scale_labels: None,
         },
         plots,
     )?);
-    files.extend(write_heat_map(
-        &dir.join("similarity-cosine"),
-        &HeatMap {
-            title: format!(
+    let display = cosine_display(m);
+    let k = m.languages.len();
+    let (title, texts, scale_labels) = match display {
+        CosineDisplay::Plain => (
+            format!(
                 "cosine of P(act>0) on T_i ∩ T_j · {} · {sets}",
                 o.model.name
             ),
+            None,
+            None,
+        ),
+        CosineDisplay::DistanceScaled { exponent } => (
+            format!(
+                "1 - cosine (×1e-{exponent}) of P(act>0) on T_i ∩ T_j · {} · {sets}",
+                o.model.name
+            ),
+            Some(
+                (0..k)
+                    .map(|i| (0..k).map(|j| cosine_cell(m, display, i, j)).collect())
+                    .collect(),
+            ),
+            Some(scale_ends(m, display)),
+        ),
+    };
+    files.extend(write_heat_map(
+        &dir.join("similarity-cosine"),
+        &HeatMap {
+            title,
             labels: m.languages.clone(),
+            // Colour by similarity either way: darker = more alike.
             values: m.cosine.clone(),
             decimals: 2,
             scale_off_diagonal: true,
+            texts,
+            scale_labels,
         },
         plots,
     )?);
@@ -219,14 +322,12 @@ pub fn render_similarity(o: &SimilarityOutcome) -> String {
         table::matrix(&m.languages, |i, j| m.overlap[i][j].to_string())
     );
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "Cosine similarity of activation probabilities on T_i ∩ T_j"
-    );
+    let display = cosine_display(m);
+    let _ = writeln!(out, "{}", cosine_heading(m, display));
     let _ = writeln!(
         out,
         "{}",
-        table::matrix(&m.languages, |i, j| format!("{:.3}", m.cosine[i][j]))
+        table::matrix(&m.languages, |i, j| cosine_cell(m, display, i, j))
     );
     let _ = writeln!(out);
     let mut t = table::table(
@@ -260,6 +361,26 @@ pub fn render_similarity(o: &SimilarityOutcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn matrices(cos: f64) -> SimilarityMatrices {
+        SimilarityMatrices {
+            languages: vec!["a".into(), "b".into()],
+            overlap: vec![vec![3, 1], vec![1, 3]],
+            cosine: vec![vec![1.0, cos], vec![cos, 1.0]],
+        }
+    }
+
+    #[test]
+    fn near_one_cosines_are_shown_as_scaled_distances() {
+        assert_eq!(cosine_display(&matrices(0.8)), CosineDisplay::Plain);
+        let m = matrices(1.0 - 4.7e-8);
+        let d = cosine_display(&m);
+        // 4.7e-8 in units of 1e-8 is 4.70.
+        assert_eq!(d, CosineDisplay::DistanceScaled { exponent: 8 });
+        assert_eq!(cosine_cell(&m, d, 0, 1), "4.70");
+        assert_eq!(cosine_cell(&m, d, 0, 0), "0.00");
+        assert_eq!(cosine_display(&matrices(1.0)), CosineDisplay::Plain);
+    }
 
     #[test]
     fn nearest_skips_the_diagonal_and_keeps_the_first_maximum() {
