@@ -205,6 +205,10 @@ struct BridgeCmd {
     /// Score only the window's layers (faster; the plot then shows only the window)
     #[arg(long)]
     window_only: bool,
+    /// Count window layers whose kernel bandwidth collapsed (≤ 2 neurons per set: the same
+    /// score for every candidate) in the bridge score, as the reference code does
+    #[arg(long)]
+    keep_collapsed_layers: bool,
     /// Threads of the HSIC scorer (0 = all cores)
     #[arg(long, default_value_t = 0, value_name = "N")]
     hsic_threads: usize,
@@ -529,6 +533,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             opts.params.bridge.hsic.engine = c.engine.engine();
             opts.params.bridge.hsic.threads = c.hsic_threads;
             opts.params.bridge.hsic.all_layers = !c.window_only;
+            opts.params.bridge.hsic.keep_degenerate_layers = c.keep_collapsed_layers;
             opts.layer_window = c.layer_window;
             opts.out_dir = Some(c.out.out.clone());
             opts.plots = PlotFormats {

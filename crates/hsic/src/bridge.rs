@@ -23,11 +23,14 @@ pub struct CandidateScore {
     pub candidate: String,
     /// Every computed layer, ascending, each labelled with its true layer index.
     pub layers: Vec<LayerEntry>,
-    /// Mean of the layer scores inside the window, skipping layers without a score; `None` when
-    /// no window layer has one.
+    /// Mean of the layer scores inside the window, skipping layers without a score and (unless
+    /// [`HsicConfig::keep_degenerate_layers`]) degenerate ones; `None` when no layer is left.
     pub bridge_score: Option<f64>,
-    /// How many window layers had a score.
+    /// How many window layers entered the bridge score.
     pub layers_used: usize,
+    /// Window layers left out because their bandwidth collapsed ([`LayerScore::degenerate`]).
+    #[serde(default)]
+    pub degenerate_skipped: usize,
 }
 
 /// The result of ranking the candidate bridges of one pair.
@@ -45,20 +48,40 @@ pub struct BridgeRanking {
     pub chosen: Option<String>,
 }
 
-/// Mean of the scores of `layers` that lie in `window` and have a score, with their count.
-pub fn bridge_score(layers: &[LayerEntry], window: LayerWindow) -> (Option<f64>, usize) {
+/// The bridge score of one candidate's layers over a window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowMean {
+    /// Mean of the scores that count; `None` when none does.
+    pub score: Option<f64>,
+    /// How many layers entered the mean.
+    pub used: usize,
+    /// Window layers with a degenerate score that were left out.
+    pub degenerate_skipped: usize,
+}
+
+/// Mean of the scores of `layers` that lie in `window` and have a score; degenerate layers
+/// ([`LayerScore::degenerate`]) count only with `keep_degenerate`.
+pub fn bridge_score(
+    layers: &[LayerEntry],
+    window: LayerWindow,
+    keep_degenerate: bool,
+) -> WindowMean {
+    let mut degenerate_skipped = 0;
     let scores: Vec<f64> = layers
         .iter()
         .filter(|e| window.contains(e.layer))
-        .filter_map(|e| e.score.as_ref().map(|s| s.score))
+        .filter_map(|e| e.score.as_ref())
+        .filter(|s| {
+            let skip = s.degenerate && !keep_degenerate;
+            degenerate_skipped += usize::from(skip);
+            !skip
+        })
+        .map(|s| s.score)
         .collect();
-    if scores.is_empty() {
-        (None, 0)
-    } else {
-        (
-            Some(scores.iter().sum::<f64>() / scores.len() as f64),
-            scores.len(),
-        )
+    WindowMean {
+        score: (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64),
+        used: scores.len(),
+        degenerate_skipped,
     }
 }
 
@@ -208,12 +231,13 @@ pub fn rank_bridges(
     }
     let mut scored: Vec<CandidateScore> = Vec::with_capacity(candidates.len());
     for ((name, _), layers) in candidates.iter().zip(per_candidate) {
-        let (bridge_score, layers_used) = bridge_score(&layers, window);
+        let mean = bridge_score(&layers, window, config.keep_degenerate_layers);
         scored.push(CandidateScore {
             candidate: name.to_string(),
             layers,
-            bridge_score,
-            layers_used,
+            bridge_score: mean.score,
+            layers_used: mean.used,
+            degenerate_skipped: mean.degenerate_skipped,
         });
     }
     let mut order: Vec<usize> = (0..scored.len()).collect();

@@ -62,4 +62,10 @@ pub struct HsicConfig {
     pub threads: usize,
     /// Score every layer (for per-layer tables and plots), not only the layer window.
     pub all_layers: bool,
+    /// Count layers whose bandwidth collapsed (see [`crate::LayerScore::degenerate`]) in the
+    /// bridge score, as the reference code does. Off by default: such a layer scores `S - 1`
+    /// (reference kind) for every candidate whatever the probe says, and with a window of a
+    /// dozen layers one of them outweighs the rest (seen on Gemma 3 270M, docs/examples).
+    #[serde(default)]
+    pub keep_degenerate_layers: bool,
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::prep::{
-    DistScratch, Distances, Rows, max_mean, sigma, upper_distances_into, zscore_into,
+    DistScratch, Distances, Rows, SIGMA_FLOOR, max_mean, sigma, upper_distances_into, zscore_into,
 };
 use crate::{Engine, HsicError, ScoreKind, dense, series};
 
@@ -28,6 +28,13 @@ pub struct LayerScore {
     pub score: f64,
     /// The kernel bandwidth σ (median distance + 1e-6).
     pub sigma: f64,
+    /// The median distance was 0, so σ sits at its 1e-6 floor: with one or two neurons per set
+    /// the self-distances (zeros) are at least half of the distances. Every Gram matrix of
+    /// z-scored rows is then the identity and `M_ij` is the same for every candidate (`S - 1`
+    /// for the reference kind): the layer carries no information about the candidate, and
+    /// the bridge score skips it unless [`crate::HsicConfig::keep_degenerate_layers`].
+    #[serde(default)]
+    pub degenerate: bool,
     /// Rows of X (overlap neurons) and of Y (bridge neurons) in this layer.
     pub n_overlap: usize,
     pub n_bridge: usize,
@@ -141,6 +148,7 @@ pub(crate) fn score_prepared(
     let layer = LayerScore {
         score,
         sigma: sig,
+        degenerate: sig <= SIGMA_FLOOR,
         n_overlap: n1,
         n_bridge: n2,
         engine: engine_used,

@@ -15,6 +15,12 @@
 //! over the middle-layer [`LayerWindow`] of the layers that have a score; the chosen bridge is
 //! the argmax.
 //!
+//! One decision beyond METHOD.md: a layer whose bandwidth collapses (median distance 0, which
+//! happens when the sets have one or two neurons there) scores `S - 1` for every candidate and
+//! is left out of the bridge score by default ([`LayerScore::degenerate`],
+//! [`HsicConfig::keep_degenerate_layers`] restores the reference code's mean). On Gemma 3 270M
+//! such layers decided the en→sw and zh→ja rankings before this rule.
+//!
 //! # Engines
 //!
 //! [`Engine::Dense`] evaluates every Gram entry and forms `M` as one product over packed
@@ -39,24 +45,30 @@
 //! use hsic::{Engine, HsicConfig, LayerWindow, ScoreKind};
 //! use overlap::{ModelShape, NeuronSet, ProbeTensor};
 //!
-//! // A 4-layer model with 6 neurons per layer and 40 probe samples.
-//! let (layers, neurons, s) = (4, 6, 40);
+//! // A 4-layer model with 9 neurons per layer and 40 probe samples.
+//! let (layers, neurons, s) = (4, 9, 40);
 //! let mut a = vec![0f32; layers * neurons * s];
 //! for l in 0..layers {
 //!     for k in 0..s {
-//!         let common = ((k * 7 + l) % 11) as f32; // a signal shared by neurons 0, 1 and 2
+//!         let common = ((k * 7 + l) % 11) as f32; // a signal shared by neurons 0..6
 //!         let noise = |n: usize| ((k * 13 + n * 5 + l) % 17) as f32 / 17.0;
 //!         for n in 0..neurons {
-//!             let v = if n < 3 { common + 0.3 * noise(n) } else { 4.0 * noise(n) };
+//!             let v = if n < 6 { common + 0.3 * noise(n) } else { 4.0 * noise(n) };
 //!             a[(l * neurons + n) * s + k] = v;
 //!         }
 //!     }
 //! }
 //! let probe = ProbeTensor::new(layers, neurons, s, &a[..]).unwrap();
 //! let shape = ModelShape::new(layers, neurons).unwrap();
-//! let per_layer = |n: usize| NeuronSet::from_pairs(shape, &(0..layers).map(|l| (l, n)).collect::<Vec<_>>()).unwrap();
-//! let overlap = per_layer(0);
-//! let (coupled, independent) = (per_layer(1), per_layer(4));
+//! // Three neurons per set and layer: with one or two the bandwidth collapses (see
+//! // `LayerScore::degenerate`) and the layer is left out of the bridge score.
+//! let per_layer = |ns: std::ops::Range<usize>| {
+//!     let pairs: Vec<(usize, usize)> =
+//!         (0..layers).flat_map(|l| ns.clone().map(move |n| (l, n))).collect();
+//!     NeuronSet::from_pairs(shape, &pairs).unwrap()
+//! };
+//! let overlap = per_layer(0..3);
+//! let (coupled, independent) = (per_layer(3..6), per_layer(6..9));
 //!
 //! let config = HsicConfig::default();
 //! let window = LayerWindow::default_for(layers).unwrap(); // layers 1..=2 of 4
@@ -64,10 +76,10 @@
 //! let ranking = hsic::rank_bridges(&probe, &overlap, &[("xx", &independent), ("yy", &coupled)], None, &config).unwrap();
 //! assert_eq!(ranking.chosen.as_deref(), Some("yy"));
 //!
-//! // One layer as raw rows: layer 1's neurons 0..3 against its neurons 3..6 (rows are
+//! // One layer as raw rows: layer 1's neurons 0..3 against its neurons 6..9 (rows are
 //! // contiguous in the [layer, neuron, sample] layout), default engine against the dense one.
 //! let x = &a[(neurons) * s..(neurons + 3) * s];
-//! let y = &a[(neurons + 3) * s..(neurons + 6) * s];
+//! let y = &a[(neurons + 6) * s..(neurons + 9) * s];
 //! let auto = hsic::layer_score(x, 3, y, 3, s, ScoreKind::Reference, Engine::default()).unwrap();
 //! let dense = hsic::layer_score(x, 3, y, 3, s, ScoreKind::Reference, Engine::Dense).unwrap();
 //! assert!((auto.score - dense.score).abs() <= 1e-5 * dense.score.abs());
@@ -85,7 +97,7 @@ mod series;
 mod window;
 
 pub use bridge::{
-    BridgeRanking, CandidateScore, LayerEntry, bridge_score, rank_bridges, rank_pair,
+    BridgeRanking, CandidateScore, LayerEntry, WindowMean, bridge_score, rank_bridges, rank_pair,
 };
 pub use config::{DEFAULT_TOL, Engine, HsicConfig, ScoreKind};
 pub use error::HsicError;

@@ -139,12 +139,20 @@ pub(crate) struct DistScratch {
 /// the exact median is the matching order statistic of the few entries in between, recomputed
 /// in f64.
 pub(crate) fn sigma(x: (&Rows, &Distances), y: (&Rows, &Distances), all: &mut Vec<f64>) -> f64 {
+    sigma_median(x, y, all) + SIGMA_FLOOR
+}
+
+/// The `+1e-6` of the reference bandwidth: σ equals it exactly when the median distance is 0.
+pub(crate) const SIGMA_FLOOR: f64 = 1e-6;
+
+/// The lower median of [`sigma`]'s multiset, without the floor.
+fn sigma_median(x: (&Rows, &Distances), y: (&Rows, &Distances), all: &mut Vec<f64>) -> f64 {
     let (n1, n2) = (x.0.n, y.0.n);
     let total = n1 * n1 + n2 * n2;
     let k = (total - 1) / 2; // 0-based rank of the lower median
     let zeros = n1 + n2;
     if k < zeros {
-        return 1e-6;
+        return 0.0;
     }
     let t = (k - zeros) / 2;
     all.clear();
@@ -153,7 +161,7 @@ pub(crate) fn sigma(x: (&Rows, &Distances), y: (&Rows, &Distances), all: &mut Ve
     let approx = *all.select_nth_unstable_by(t, f64::total_cmp).1;
     let e = x.1.err.max(y.1.err);
     if e == 0.0 {
-        return approx + 1e-6;
+        return approx;
     }
     let (lo, hi) = (approx - 2.0 * e, approx + 2.0 * e);
     let mut below = 0;
@@ -177,7 +185,7 @@ pub(crate) fn sigma(x: (&Rows, &Distances), y: (&Rows, &Distances), all: &mut Ve
         }
     }
     if t >= below && t - below < all.len() {
-        return *all.select_nth_unstable_by(t - below, f64::total_cmp).1 + 1e-6;
+        return *all.select_nth_unstable_by(t - below, f64::total_cmp).1;
     }
     // Unreachable by the argument above; recompute every distance rather than trust it.
     all.clear();
@@ -188,7 +196,7 @@ pub(crate) fn sigma(x: (&Rows, &Distances), y: (&Rows, &Distances), all: &mut Ve
             }
         }
     }
-    *all.select_nth_unstable_by(t, f64::total_cmp).1 + 1e-6
+    *all.select_nth_unstable_by(t, f64::total_cmp).1
 }
 
 /// `½ (mean_i max_j M_ij + mean_j max_i M_ij)` of a row-major `n1 x n2` matrix.

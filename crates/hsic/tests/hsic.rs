@@ -575,3 +575,66 @@ fn bad_input_is_a_typed_error() {
     .unwrap_err();
     assert!(matches!(e, HsicError::BadParameter { name: "tol", .. }));
 }
+
+/// With two neurons per set the self-distances (zeros) are half of the distances, the lower
+/// median is 0 and σ sits at its 1e-6 floor: every Gram matrix is the identity and the reference
+/// score is tr(H) = S - 1 whatever the rows. Such a layer is flagged and, by default, left out
+/// of the bridge score; `keep_degenerate_layers` restores the reference code's mean.
+#[test]
+fn collapsed_bandwidth_layers_are_flagged_and_skipped() {
+    let (layers, neurons, s) = (8, 12, 25);
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let data: Vec<f32> = (0..layers * neurons * s)
+        .map(|_| gaussian(&mut rng))
+        .collect();
+    let probe = ProbeTensor::new(layers, neurons, s, &data[..]).unwrap();
+    let shape = ModelShape::new(layers, neurons).unwrap();
+    // Window 3..=5; layer 4 has two neurons per set, layers 3 and 5 have four.
+    let set = |first: usize| {
+        let v: Vec<(usize, usize)> = (3..=5)
+            .flat_map(|l| {
+                let n = if l == 4 { 2 } else { 4 };
+                (first..first + n).map(move |k| (l, k))
+            })
+            .collect();
+        NeuronSet::from_pairs(shape, &v).unwrap()
+    };
+    let (overlap, cand) = (set(0), set(6));
+    let config = HsicConfig::default();
+    let r = rank_bridges(&probe, &overlap, &[("c", &cand)], None, &config).unwrap();
+    let c = &r.candidates[0];
+    let by_layer = |l: usize| c.layers.iter().find(|e| e.layer == l).unwrap();
+    let collapsed = by_layer(4).score.as_ref().unwrap();
+    assert!(collapsed.degenerate);
+    assert_eq!(collapsed.sigma, 1e-6);
+    // The dense engine accumulates in f32: about 1e-6 relative.
+    assert!(
+        (collapsed.score - (s as f64 - 1.0)).abs() < 1e-4,
+        "{}",
+        collapsed.score
+    );
+    let (l3, l5) = (
+        by_layer(3).score.as_ref().unwrap(),
+        by_layer(5).score.as_ref().unwrap(),
+    );
+    assert!(!l3.degenerate && !l5.degenerate);
+    assert!(l3.sigma > 0.1);
+    assert_eq!((c.layers_used, c.degenerate_skipped), (2, 1));
+    let want = (l3.score + l5.score) / 2.0;
+    assert!((c.bridge_score.unwrap() - want).abs() <= 1e-12 * want);
+    let kept = rank_bridges(
+        &probe,
+        &overlap,
+        &[("c", &cand)],
+        None,
+        &HsicConfig {
+            keep_degenerate_layers: true,
+            ..config
+        },
+    )
+    .unwrap();
+    let k = &kept.candidates[0];
+    assert_eq!((k.layers_used, k.degenerate_skipped), (3, 0));
+    let want = (l3.score + l5.score + (s as f64 - 1.0)) / 3.0;
+    assert!((k.bridge_score.unwrap() - want).abs() <= 1e-6 * want);
+}

@@ -17,15 +17,18 @@ pub const MAX_GENERATION_ROWS: usize = 32;
 pub struct GenerateOptions {
     /// Most tokens generated per prompt (EOS not counted).
     pub max_new_tokens: usize,
-    /// Generation ends when the decoded new text contains one of these; the text is cut
-    /// before it.
+    /// Generation ends when the decoded new text, leading whitespace skipped, contains one of
+    /// these; the text is cut before it.
     pub stop: Vec<String>,
 }
 
 impl Default for GenerateOptions {
     /// 30 new tokens, stop at a newline (the word-translation setting of METHOD.md §6).
     fn default() -> Self {
-        Self { max_new_tokens: 30, stop: vec!["\n".to_string()] }
+        Self {
+            max_new_tokens: 30,
+            stop: vec!["\n".to_string()],
+        }
     }
 }
 
@@ -78,9 +81,17 @@ struct RowState {
     counted: u64,
 }
 
-/// Cut `text` before the earliest stop string; `None` if none occurs.
+/// Cut `text` before the earliest stop string; `None` if none occurs. Leading whitespace is
+/// not searched: a small model often opens its answer with a newline (`→Deutsch:\n"Wasser"`),
+/// and a newline stop would otherwise cut every such answer to nothing.
 fn cut_at_stop(text: &str, stops: &[String]) -> Option<usize> {
-    stops.iter().filter(|s| !s.is_empty()).filter_map(|s| text.find(s.as_str())).min()
+    let start = text.len() - text.trim_start().len();
+    stops
+        .iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| text[start..].find(s.as_str()))
+        .min()
+        .map(|i| start + i)
 }
 
 impl Transformer {
@@ -92,7 +103,9 @@ impl Transformer {
         opts: &GenerateOptions,
         decode: &dyn Fn(&[u32]) -> Result<String>,
     ) -> Result<Vec<Generation>> {
-        Ok(self.generate_with(prompts, opts, decode, GenerationExtras::default())?.0)
+        Ok(self
+            .generate_with(prompts, opts, decode, GenerationExtras::default())?
+            .0)
     }
 
     /// [`Transformer::generate`] recording the top-`top_k` logits of every step.
@@ -103,7 +116,17 @@ impl Transformer {
         top_k: usize,
         decode: &dyn Fn(&[u32]) -> Result<String>,
     ) -> Result<Vec<Generation>> {
-        Ok(self.generate_with(prompts, opts, decode, GenerationExtras { top_k, capture: None })?.0)
+        Ok(self
+            .generate_with(
+                prompts,
+                opts,
+                decode,
+                GenerationExtras {
+                    top_k,
+                    capture: None,
+                },
+            )?
+            .0)
     }
 
     /// Generate, and average `site` over each prompt's tokens (BOS excluded) plus the
@@ -116,7 +139,15 @@ impl Transformer {
         opts: &GenerateOptions,
         decode: &dyn Fn(&[u32]) -> Result<String>,
     ) -> Result<(PromptMeans, Vec<Generation>)> {
-        let (gens, means) = self.generate_with(prompts, opts, decode, GenerationExtras { top_k: 0, capture: Some(site) })?;
+        let (gens, means) = self.generate_with(
+            prompts,
+            opts,
+            decode,
+            GenerationExtras {
+                top_k: 0,
+                capture: Some(site),
+            },
+        )?;
         Ok((means.expect("capture requested"), gens))
     }
 
@@ -131,7 +162,9 @@ impl Transformer {
         let c = self.config();
         let (layers, neurons) = (c.num_layers, c.intermediate_size);
         let per_prompt = layers * neurons;
-        let mut means = extras.capture.map(|_| vec![0f32; prompts.len() * per_prompt]);
+        let mut means = extras
+            .capture
+            .map(|_| vec![0f32; prompts.len() * per_prompt]);
         let mut out: Vec<Option<Generation>> = vec![None; prompts.len()];
         let lens: Vec<usize> = prompts.iter().map(Vec::len).collect();
         for batch in self.plan_batches(&lens, MAX_GENERATION_ROWS) {
@@ -140,18 +173,31 @@ impl Transformer {
             for (b, (&i, g)) in batch.iter().zip(gens).enumerate() {
                 if let (Some(m), Some((sums, counts))) = (means.as_mut(), sums.as_ref()) {
                     if counts[b] == 0 {
-                        return Err(Error::Invalid(format!("prompt {i} has no token besides BOS")));
+                        return Err(Error::Invalid(format!(
+                            "prompt {i} has no token besides BOS"
+                        )));
                     }
                     let inv = 1.0 / counts[b] as f32;
-                    for (d, s) in m[i * per_prompt..(i + 1) * per_prompt].iter_mut().zip(&sums[b]) {
+                    for (d, s) in m[i * per_prompt..(i + 1) * per_prompt]
+                        .iter_mut()
+                        .zip(&sums[b])
+                    {
                         *d = s * inv;
                     }
                 }
                 out[i] = Some(g);
             }
         }
-        let gens = out.into_iter().map(|g| g.expect("every prompt is in one batch")).collect();
-        let means = means.map(|data| PromptMeans { prompts: prompts.len(), layers, neurons, data });
+        let gens = out
+            .into_iter()
+            .map(|g| g.expect("every prompt is in one batch"))
+            .collect();
+        let means = means.map(|data| PromptMeans {
+            prompts: prompts.len(),
+            layers,
+            neurons,
+            data,
+        });
         Ok((gens, means))
     }
 
@@ -171,12 +217,18 @@ impl Transformer {
         let mut layout = BatchLayout::left_padded(&lens);
         let mut cache = self.new_cache();
         let (weights, counts) = self.prompt_weights(rows, &layout);
-        let mut acc = extras
-            .capture
-            .map(|site| RowSumAccumulator::new(site, self.float_tensor(weights, [n, 1, layout.cols])));
+        let mut acc = extras.capture.map(|site| {
+            RowSumAccumulator::new(site, self.float_tensor(weights, [n, 1, layout.cols]))
+        });
         let mut states: Vec<RowState> = counts
             .iter()
-            .map(|&counted| RowState { tokens: Vec::new(), text: String::new(), finish: None, top: Vec::new(), counted })
+            .map(|&counted| RowState {
+                tokens: Vec::new(),
+                text: String::new(),
+                finish: None,
+                top: Vec::new(),
+                counted,
+            })
             .collect();
         let mut sums: Vec<Vec<f32>> = vec![Vec::new(); n];
 
@@ -184,7 +236,8 @@ impl Transformer {
             &Self::padded_ids(rows, &layout),
             &layout,
             Some(&mut cache),
-            acc.as_mut().map(|a| a as &mut dyn crate::capture::ActivationSink),
+            acc.as_mut()
+                .map(|a| a as &mut dyn crate::capture::ActivationSink),
         );
         let last: Vec<usize> = (0..n).map(|b| b * layout.cols + layout.cols - 1).collect();
         let mut hidden_last = hidden.select(0, self.int_tensor(&last));
@@ -201,14 +254,16 @@ impl Transformer {
                 .clone()
                 .argmax(1)
                 .try_into_vec_as::<i64>()
-                .map_err(|e| Error::Invalid(format!("reading next tokens from the device: {e:?}")))?;
+                .map_err(|e| {
+                    Error::Invalid(format!("reading next tokens from the device: {e:?}"))
+                })?;
             let top = if extras.top_k > 0 {
                 let k = extras.top_k.min(self.config().vocab_size);
                 let (vals, idx) = logits.topk_with_indices(k, 1);
                 let vals = read_f32(vals)?;
-                let idx = idx
-                    .try_into_vec_as::<i64>()
-                    .map_err(|e| Error::Invalid(format!("reading top-k ids from the device: {e:?}")))?;
+                let idx = idx.try_into_vec_as::<i64>().map_err(|e| {
+                    Error::Invalid(format!("reading top-k ids from the device: {e:?}"))
+                })?;
                 Some((k, vals, idx))
             } else {
                 None
@@ -223,7 +278,12 @@ impl Transformer {
                 st.tokens.push(tok);
                 if let Some((k, vals, idx)) = &top {
                     st.top.push(
-                        (0..*k).map(|j| TokenLogit { token: idx[b * k + j] as u32, logit: vals[b * k + j] }).collect(),
+                        (0..*k)
+                            .map(|j| TokenLogit {
+                                token: idx[b * k + j] as u32,
+                                logit: vals[b * k + j],
+                            })
+                            .collect(),
                     );
                 }
                 let text = decode(&st.tokens)?;
@@ -237,14 +297,17 @@ impl Transformer {
                     }
                 }
             }
-            let keep: Vec<usize> = (0..active.len()).filter(|&b| states[active[b]].finish.is_none()).collect();
+            let keep: Vec<usize> = (0..active.len())
+                .filter(|&b| states[active[b]].finish.is_none())
+                .collect();
             if keep.is_empty() {
                 break;
             }
             if keep.len() < active.len() {
                 // Drop finished rows from the batch; their capture sums are final now.
                 if let Some(a) = &acc {
-                    let done: Vec<usize> = (0..active.len()).filter(|b| !keep.contains(b)).collect();
+                    let done: Vec<usize> =
+                        (0..active.len()).filter(|b| !keep.contains(b)).collect();
                     let v = a.read_rows(&self.int_tensor(&done))?;
                     for (j, &b) in done.iter().enumerate() {
                         sums[active[b]] = v[j * per_prompt..(j + 1) * per_prompt].to_vec();
@@ -261,7 +324,10 @@ impl Transformer {
                 active = keep.iter().map(|&b| active[b]).collect();
             }
             layout = layout.next_step();
-            let ids: Vec<u32> = active.iter().map(|&r| *states[r].tokens.last().expect("one token")).collect();
+            let ids: Vec<u32> = active
+                .iter()
+                .map(|&r| *states[r].tokens.last().expect("one token"))
+                .collect();
             if let Some(a) = acc.as_mut() {
                 a.set_weights(self.float_tensor(vec![1.0; active.len()], [active.len(), 1, 1]));
                 for &r in &active {
@@ -272,7 +338,8 @@ impl Transformer {
                 &ids,
                 &layout,
                 Some(&mut cache),
-                acc.as_mut().map(|a| a as &mut dyn crate::capture::ActivationSink),
+                acc.as_mut()
+                    .map(|a| a as &mut dyn crate::capture::ActivationSink),
             );
         }
         if let Some(a) = &acc {
@@ -306,5 +373,11 @@ mod tests {
         assert_eq!(cut_at_stop(" \"Wasser\"\n", &stops), Some(1));
         assert_eq!(cut_at_stop("abc", &stops), None);
         assert_eq!(cut_at_stop("ab\ncd", &["\n".to_string()]), Some(2));
+        // Leading whitespace never ends an answer before it starts.
+        assert_eq!(
+            cut_at_stop("\n\n \"Haus\"\nx", &["\n".to_string()]),
+            Some(9)
+        );
+        assert_eq!(cut_at_stop("\n\n", &["\n".to_string()]), None);
     }
 }

@@ -40,6 +40,10 @@ pub struct LayerReport {
     pub score: Option<f64>,
     /// Kernel bandwidth of the layer.
     pub sigma: Option<f64>,
+    /// The bandwidth collapsed (`hsic::LayerScore::degenerate`): the score is the same for
+    /// every candidate and the bridge score left it out (unless configured to keep it).
+    #[serde(default)]
+    pub degenerate: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,8 +51,11 @@ pub struct CandidateReport {
     pub language: String,
     /// Mean layer score over the window (layers without a score skipped).
     pub score: Option<f64>,
-    /// Window layers that had a score.
+    /// Window layers that entered the score.
     pub layers_used: usize,
+    /// Window layers left out because their bandwidth collapsed.
+    #[serde(default)]
+    pub degenerate_skipped: usize,
     /// `|T_k|` and `|B_k|` over all layers.
     pub set_size: usize,
     pub bridge_neurons: usize,
@@ -239,6 +246,7 @@ pub fn rank_bridges(
                     bridge_neurons: per_layer[layer],
                     score: entry.map(|s| s.score),
                     sigma: entry.map(|s| s.sigma),
+                    degenerate: entry.is_some_and(|s| s.degenerate),
                 }
             })
             .collect();
@@ -246,6 +254,7 @@ pub fn rank_bridges(
             language: scored.candidate.clone(),
             score: scored.bridge_score,
             layers_used: scored.layers_used,
+            degenerate_skipped: scored.degenerate_skipped,
             set_size: sets.get(&scored.candidate)?.len(),
             bridge_neurons: bridge.neurons.len(),
             layers,

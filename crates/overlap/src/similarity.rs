@@ -70,6 +70,33 @@ pub fn similarity_matrices(
 }
 
 impl SimilarityMatrices {
+    /// The bridge chosen by FLORES similarity (the ablation baseline of METHOD.md §6): among
+    /// `candidates`, the language whose neuron set shares the most neurons with `target`'s
+    /// (`|T_k ∩ T_t|`), ties broken by the larger cosine, then by candidate order. The target is
+    /// the pair's low-resource side, whose prompts the bridge is meant to help. `None` when the
+    /// target or every candidate is missing from the matrices.
+    pub fn most_similar(&self, target: &str, candidates: &[&str]) -> Option<String> {
+        let t = self.languages.iter().position(|l| l == target)?;
+        let mut best: Option<(usize, usize, f64)> = None;
+        for c in candidates {
+            let Some(k) = self.languages.iter().position(|l| l == c) else {
+                continue;
+            };
+            if k == t {
+                continue;
+            }
+            let (o, cos) = (self.overlap[t][k], self.cosine[t][k]);
+            let better = match best {
+                None => true,
+                Some((_, bo, bc)) => o > bo || (o == bo && cos > bc),
+            };
+            if better {
+                best = Some((k, o, cos));
+            }
+        }
+        best.map(|(k, _, _)| self.languages[k].clone())
+    }
+
     /// The overlap counts as a tab-separated table with a header row and column.
     pub fn overlap_tsv(&self) -> String {
         self.tsv(|i, j| self.overlap[i][j].to_string())

@@ -160,6 +160,14 @@ fn similarity_by_hand() {
     assert!((m.cosine[0][2] - 0.03 / (0.3 * 1.01f64.sqrt())).abs() < 1e-12);
     assert!((m.cosine[2][2] - 1.0).abs() < 1e-12);
     assert!(m.overlap_tsv().starts_with("lang\ta\tb\tc\na\t3\t3\t3\n"));
+    // FLORES-similarity bridge of target c: a and b tie on overlap (3), cosine decides.
+    // c·b on {0,1,2}: .3*.9 = .27 / (.3 * sqrt(1.01)) = .896 > c·a = .099 -> b.
+    assert_eq!(m.most_similar("c", &["a", "b"]).as_deref(), Some("b"));
+    // Target a: b overlaps 3 and c overlaps 3; cosine a·b .485 > a·c .099 -> b; alone c wins.
+    assert_eq!(m.most_similar("a", &["c", "b"]).as_deref(), Some("b"));
+    assert_eq!(m.most_similar("a", &["c", "zz"]).as_deref(), Some("c"));
+    assert_eq!(m.most_similar("a", &["a"]), None);
+    assert_eq!(m.most_similar("zz", &["a"]), None);
     // Disjoint sets give overlap 0 and cosine 0.
     let shape1 = shape(1, 4);
     let sets = LanguageSets {

@@ -9,7 +9,7 @@ pub type GenerateError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Greedy continuation of a batch of prompts.
 pub trait Generator {
     /// Continue every prompt by at most `max_new_tokens` tokens, stopping a prompt early once
-    /// its continuation contains one of `stop`. Returns one continuation (prompt excluded) per
+    /// its continuation, leading whitespace skipped, contains one of `stop`. Returns one continuation (prompt excluded) per
     /// prompt, in order. Whether the stop string itself is kept does not matter: the answer
     /// parsers cut at it.
     fn generate(

@@ -159,30 +159,6 @@ pub fn write_bridge_files(
     Ok(files)
 }
 
-/// Below this the kernel bandwidth has collapsed to the `+1e-6` floor: the median pairwise
-/// distance was 0 (with self-distances counted: sets of one or two neurons), every Gram matrix
-/// is the identity and the reference score saturates at `S - 1`.
-pub const COLLAPSED_SIGMA: f64 = 1e-5;
-
-/// Whether a layer's score comes from a collapsed bandwidth.
-pub fn degenerate(l: &neuron_probe::LayerReport) -> bool {
-    l.score.is_some() && l.sigma.is_some_and(|s| s < COLLAPSED_SIGMA)
-}
-
-/// Diagnostic: the window mean without the σ-collapsed layers (not the method's score).
-pub fn score_without_collapsed(
-    c: &neuron_probe::CandidateReport,
-    window: &neuron_probe::LayerWindow,
-) -> Option<f64> {
-    let kept: Vec<f64> = c
-        .layers
-        .iter()
-        .filter(|l| window.contains(l.layer) && !degenerate(l))
-        .filter_map(|l| l.score)
-        .collect();
-    (!kept.is_empty()).then(|| kept.iter().sum::<f64>() / kept.len() as f64)
-}
-
 /// The per-layer score curves of a report, window shaded, chosen bridge highlighted.
 pub fn layer_figure(report: &BridgeReport) -> LayerFigure {
     let series = report
@@ -197,7 +173,7 @@ pub fn layer_figure(report: &BridgeReport) -> LayerFigure {
             ),
             values: c.layers.iter().map(|l| l.score).collect(),
             highlight: report.chosen.as_deref() == Some(c.language.as_str()),
-            flagged: c.layers.iter().map(degenerate).collect(),
+            flagged: c.layers.iter().map(|l| l.degenerate).collect(),
         })
         .collect::<Vec<_>>();
     LayerFigure {
@@ -280,8 +256,7 @@ pub fn render_bridge(r: &BridgeReport) -> String {
             "language",
             "score",
             "window layers scored",
-            "of them σ-collapsed ‡",
-            "score without ‡ layers",
+            "σ-collapsed, left out ‡",
             "|T_k|",
             "|B_k|",
         ],
@@ -302,12 +277,7 @@ pub fn render_bridge(r: &BridgeReport) -> String {
             format!("{} / {}", language_label(code), native_name(code)),
             table::opt(c.score),
             format!("{}/{}", c.layers_used, r.window.len()),
-            c.layers
-                .iter()
-                .filter(|l| r.window.contains(l.layer) && degenerate(l))
-                .count()
-                .to_string(),
-            table::opt(score_without_collapsed(c, &r.window)),
+            c.degenerate_skipped.to_string(),
             c.set_size.to_string(),
             c.bridge_neurons.to_string(),
         ]);
@@ -342,7 +312,7 @@ pub fn render_bridge(r: &BridgeReport) -> String {
         ];
         for c in &r.candidates {
             let cell = match c.layers.get(layer) {
-                Some(l) if degenerate(l) => {
+                Some(l) if l.degenerate => {
                     any_degenerate = true;
                     format!("{} ‡", table::opt(l.score))
                 }
@@ -363,7 +333,8 @@ pub fn render_bridge(r: &BridgeReport) -> String {
             out,
             "‡ σ collapsed to its 1e-6 floor (typically |O_st| and |B_k| ≤ 2 in that layer: the lower \
              median of the pairwise distances, self-distances included, is then 0); every Gram matrix is then the \
-             identity and the score is S - 1 = {} whatever the candidate.",
+             identity and the score is S - 1 = {} whatever the candidate, so the bridge score leaves the layer out \
+             (--keep-collapsed-layers counts it, as the reference code does).",
             r.probe.samples.saturating_sub(1)
         );
     }
@@ -406,54 +377,4 @@ pub fn render_bridge(r: &BridgeReport) -> String {
         t = r.target
     );
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn layer(score: Option<f64>, sigma: Option<f64>) -> neuron_probe::LayerReport {
-        neuron_probe::LayerReport {
-            layer: 0,
-            in_window: true,
-            overlap_neurons: 2,
-            bridge_neurons: 2,
-            score,
-            sigma,
-        }
-    }
-
-    #[test]
-    fn diagnostic_mean_skips_collapsed_and_unscored_layers() {
-        let mut layers = vec![
-            layer(Some(1.0), Some(30.0)),
-            layer(Some(499.0), Some(1e-6)),
-            layer(None, None),
-            layer(Some(3.0), Some(20.0)),
-            layer(Some(100.0), Some(20.0)),
-        ];
-        for (i, l) in layers.iter_mut().enumerate() {
-            l.layer = i;
-        }
-        let c = neuron_probe::CandidateReport {
-            language: "de".into(),
-            score: None,
-            layers_used: 3,
-            set_size: 10,
-            bridge_neurons: 4,
-            layers,
-        };
-        let window = neuron_probe::LayerWindow { first: 0, last: 3 };
-        // Layers 0 and 3 only: (1 + 3) / 2.
-        assert_eq!(score_without_collapsed(&c, &window), Some(2.0));
-        let none = neuron_probe::LayerWindow { first: 1, last: 2 };
-        assert_eq!(score_without_collapsed(&c, &none), None);
-    }
-
-    #[test]
-    fn collapsed_bandwidth_is_flagged() {
-        assert!(degenerate(&layer(Some(499.0), Some(1e-6))));
-        assert!(!degenerate(&layer(Some(0.3), Some(31.2))));
-        assert!(!degenerate(&layer(None, None)));
-    }
 }
