@@ -5,6 +5,7 @@
 
 mod download;
 mod manifest;
+mod reproduce_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ enum Command {
     Download(download::Args),
     /// Regenerate data/manifest.toml (sizes, sha256, provenance) from a data folder.
     Manifest(manifest::Args),
+    /// The whole study: 15 pairs, bridge rankings, every task under every baseline, REPORT.md.
+    Reproduce(reproduce_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Download(args) => download::run(args),
         Command::Manifest(args) => manifest::run(args),
+        Command::Reproduce(args) => reproduce_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 //! MUSE/PanLex/Wiktionary, task files) or an in-memory fixture (tests, examples), behind one
 //! trait so that every command runs unchanged on either.
 
+use crate::commands::common::home_relative;
 use anyhow::{Context, anyhow, bail};
 use fetch::DataStore;
 use muse_dict::Split;
@@ -49,9 +50,10 @@ impl Inputs for DataStore {
     }
 
     fn describe(&self) -> String {
+        let root = home_relative(self.root());
         match self.mirror() {
-            Some(m) => format!("{} (mirror {})", self.root().display(), m.display()),
-            None => self.root().display().to_string(),
+            Some(m) => format!("{root} (mirror {})", home_relative(m)),
+            None => root,
         }
     }
 }

@@ -72,7 +72,7 @@ pub use commands::bridge::{
     BRIDGE_FORMAT, BridgeOptions, BridgeOutcome, bridge, layer_figure, render_bridge,
     write_bridge_files,
 };
-pub use commands::eval::{EvalOptions, EvalOutcome, eval_command, render_eval};
+pub use commands::eval::{EvalOptions, EvalOutcome, eval_command, render_eval, task_coverage};
 pub use commands::generate::{
     GenerateCommandOptions, GenerateOutcome, PromptResult, generate_command, render_generate,
 };

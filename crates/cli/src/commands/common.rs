@@ -1,6 +1,7 @@
 //! Pieces the commands share: run bookkeeping, language lists, and plain-words descriptions of
 //! the method's settings for report headers.
 
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::bail;
@@ -26,9 +27,20 @@ pub(crate) fn start_run<M: AppModel + ?Sized>(
         run.data = i.describe();
     }
     if let Some(c) = ctx {
-        run.artifacts_dir = c.artifacts.root().display().to_string();
+        run.artifacts_dir = home_relative(c.artifacts.root());
     }
     (run, Instant::now())
+}
+
+/// `path` with the home directory written `~`, so that reports people share do not carry
+/// their account's absolute paths.
+pub fn home_relative(path: &Path) -> String {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    match home.as_deref().and_then(|h| path.strip_prefix(h).ok()) {
+        Some(rest) if rest.as_os_str().is_empty() => "~".to_string(),
+        Some(rest) => format!("~/{}", rest.display()),
+        None => path.display().to_string(),
+    }
 }
 
 /// Close the bookkeeping: elapsed time and whether the weights were loaded.
@@ -148,4 +160,24 @@ pub fn file_safe(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::home_relative;
+    use std::path::Path;
+
+    #[test]
+    fn home_is_abbreviated() {
+        let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
+            return; // no home directory to abbreviate on this machine
+        };
+        let home = Path::new(&home);
+        assert_eq!(
+            home_relative(&home.join(".cache/bridgex")),
+            "~/.cache/bridgex"
+        );
+        assert_eq!(home_relative(home), "~");
+        assert_eq!(home_relative(Path::new("../shared/data")), "../shared/data");
+    }
 }

@@ -1,0 +1,111 @@
+//! `cargo xtask reproduce`: command-line front of [`xtask::reproduce`].
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use cli::{ModelOptions, OpenedModel, TaskArg};
+use xtask::reproduce::{ReproduceOptions, plan, render_summary, reproduce};
+
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Model: `gemma-3-270m` (default), a GGUF file, an HF directory or `hf:ORG/NAME`
+    #[arg(long, default_value = llm_runtime::default_model::DEFAULT_MODEL)]
+    model: String,
+    /// Language pairs SRC-TGT, comma-separated (default: the study's 15, see REPORT.md)
+    #[arg(long, value_delimiter = ',')]
+    pairs: Vec<String>,
+    /// Tasks, comma-separated (default: all)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    tasks: Vec<TaskArg>,
+    /// Items per task and route (quick runs); default all (Belebele: the first 500)
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    /// FLORES devtest sentences per language for the statistics (default all 1012)
+    #[arg(long, value_name = "N")]
+    stats_sentences: Option<usize>,
+    /// Words in each pair's probe
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    probe_size: usize,
+    /// The understanding filter judges at most this many words (default: the whole train split)
+    #[arg(long, value_name = "N")]
+    filter_max_words: Option<usize>,
+    /// Count σ-collapsed layers in the bridge score, as the reference code does
+    #[arg(long)]
+    keep_collapsed_layers: bool,
+    /// Prompts per generation batch
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    batch_size: usize,
+    /// `cpu`, `cuda[:N]` (build with `--features cuda`) or `wgpu`
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// `f32` (CPU), `bf16` or `f16` (GPU)
+    #[arg(long, default_value = "f32")]
+    dtype: String,
+    /// Output folder (default: docs/results/<model name>)
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// No progress bars
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn model_dir_name(spec: &str) -> String {
+    let base = spec
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or(spec)
+        .trim_end_matches(".gguf");
+    base.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("docs/results").join(model_dir_name(&args.model)));
+    let mut opts = ReproduceOptions::new(out);
+    opts.pairs = plan::pairs(Some(&args.pairs))?;
+    if !args.tasks.is_empty() {
+        opts.tasks = args.tasks.clone();
+    }
+    opts.limit = args.limit;
+    opts.stats_sentences = args.stats_sentences;
+    opts.probe_size = args.probe_size;
+    opts.filter_max_words = args.filter_max_words;
+    opts.keep_collapsed_layers = args.keep_collapsed_layers;
+    opts.batch_size = args.batch_size;
+    opts.device = args.device.clone();
+    opts.progress = !args.quiet;
+    opts.command = std::iter::once("cargo xtask reproduce".to_string())
+        .chain(std::env::args().skip(2))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let model_options = ModelOptions {
+        spec: args.model.clone(),
+        device: args.device.clone(),
+        dtype: args
+            .dtype
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--dtype: {e}"))?,
+        ..ModelOptions::default()
+    };
+    let ctx = neuron_probe::RunContext::from_env()?;
+    let ctx = if args.quiet { ctx.quiet() } else { ctx };
+    let data = fetch::DataStore::from_env()
+        .context("opening the data folder (BRIDGEX_DATA_DIR, BRIDGEX_DATA_MIRROR)")?;
+    let mut model = OpenedModel::open(&model_options, Some(ctx.artifacts.root()))?;
+    let results = reproduce(&mut model, &data, &ctx, &opts)?;
+    print!("{}", render_summary(&results));
+    eprintln!("wrote {}/REPORT.md", opts.out_dir.display());
+    Ok(ExitCode::SUCCESS)
+}
