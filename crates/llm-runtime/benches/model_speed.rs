@@ -28,7 +28,10 @@ fn text() -> String {
 }
 
 fn main() -> llm_runtime::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let window: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(512);
     let n_windows: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(8);
     let mode = args.get(2).map_or("all", String::as_str);
@@ -73,22 +76,34 @@ fn prefill(model: &Model, windows: &[Vec<u32>]) -> llm_runtime::Result<()> {
 }
 
 fn generate(model: &Model, stream: &[u32], bos: u32) -> llm_runtime::Result<()> {
-    let prompts: Vec<Vec<u32>> = (0..16).map(|i| {
-        let mut p = vec![bos];
-        p.extend_from_slice(&stream[i * 10..i * 10 + 12]);
-        p
-    }).collect();
-    let opts = GenerateOptions { max_new_tokens: 32, stop: vec![] };
+    let prompts: Vec<Vec<u32>> = (0..16)
+        .map(|i| {
+            let mut p = vec![bos];
+            p.extend_from_slice(&stream[i * 10..i * 10 + 12]);
+            p
+        })
+        .collect();
+    let opts = GenerateOptions {
+        max_new_tokens: 32,
+        stop: vec![],
+    };
     let mut m = model.clone();
     m.transformer_mut().set_eos_ids(vec![]);
     let t = Instant::now();
     let gens = m.generate(&prompts, opts.clone())?;
     let dt = t.elapsed().as_secs_f64();
     let generated: usize = gens.iter().map(|g| g.tokens.len()).sum();
-    println!("generate: 16 prompts x 32 new tokens: {generated} tokens in {dt:.2} s = {:.1} tok/s (batch 16)", generated as f64 / dt);
+    println!(
+        "generate: 16 prompts x 32 new tokens: {generated} tokens in {dt:.2} s = {:.1} tok/s (batch 16)",
+        generated as f64 / dt
+    );
     let t = Instant::now();
     let gens = m.generate(&prompts[..1], opts)?;
     let dt = t.elapsed().as_secs_f64();
-    println!("generate: 1 prompt: {} tokens in {dt:.2} s = {:.1} tok/s (batch 1)", gens[0].tokens.len(), gens[0].tokens.len() as f64 / dt);
+    println!(
+        "generate: 1 prompt: {} tokens in {dt:.2} s = {:.1} tok/s (batch 1)",
+        gens[0].tokens.len(),
+        gens[0].tokens.len() as f64 / dt
+    );
     Ok(())
 }

@@ -51,9 +51,14 @@ impl FromStr for CaptureSite {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         let norm = s.trim().to_ascii_lowercase().replace('-', "_");
-        Self::ALL.into_iter().find(|c| c.name() == norm).ok_or_else(|| {
-            Error::Invalid(format!("unknown capture site `{s}` (expected gate_pre, gate_act, up or product)"))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|c| c.name() == norm)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "unknown capture site `{s}` (expected gate_pre, gate_act, up or product)"
+                ))
+            })
     }
 }
 
@@ -76,7 +81,14 @@ impl CorpusStats {
     /// All-zero statistics.
     pub fn new(layers: usize, neurons: usize) -> Self {
         let n = layers * neurons;
-        Self { layers, neurons, tokens: 0, over_zero: vec![0; n], sum: vec![0.0; n], sum_sq: vec![0.0; n] }
+        Self {
+            layers,
+            neurons,
+            tokens: 0,
+            over_zero: vec![0; n],
+            sum: vec![0.0; n],
+            sum_sq: vec![0.0; n],
+        }
     }
 
     /// Flat index of (layer, neuron).
@@ -157,7 +169,13 @@ pub(crate) struct CorpusAccumulator {
 
 impl CorpusAccumulator {
     pub fn new(site: CaptureSite, weights: Tensor<2>) -> Self {
-        Self { site, weights, over_zero: Vec::new(), sum: Vec::new(), sum_sq: Vec::new() }
+        Self {
+            site,
+            weights,
+            over_zero: Vec::new(),
+            sum: Vec::new(),
+            sum_sq: Vec::new(),
+        }
     }
 
     /// Copy the `[layers, neurons]` batch reductions to the host and add them to `stats`.
@@ -165,13 +183,20 @@ impl CorpusAccumulator {
         let expect = stats.layers * stats.neurons;
         let read = |v: Vec<Tensor<2>>, what: &str| -> Result<Vec<f32>> {
             if v.len() != stats.layers {
-                return Err(Error::Invalid(format!("capture saw {} layers, expected {}", v.len(), stats.layers)));
+                return Err(Error::Invalid(format!(
+                    "capture saw {} layers, expected {}",
+                    v.len(),
+                    stats.layers
+                )));
             }
             let data = Tensor::cat(v, 0)
                 .try_into_vec_as::<f32>()
                 .map_err(|e| Error::Invalid(format!("reading {what} from the device: {e:?}")))?;
             if data.len() != expect {
-                return Err(Error::Invalid(format!("{what}: {} values, expected {expect}", data.len())));
+                return Err(Error::Invalid(format!(
+                    "{what}: {} values, expected {expect}",
+                    data.len()
+                )));
             }
             Ok(data)
         };
@@ -202,7 +227,8 @@ impl ActivationSink for CorpusAccumulator {
         let a = act.cast(FloatDType::F32);
         let positive = a.clone().greater_elem(0.0).float();
         self.over_zero.push(self.weights.clone().matmul(positive));
-        self.sum_sq.push(self.weights.clone().matmul(a.clone().square()));
+        self.sum_sq
+            .push(self.weights.clone().matmul(a.clone().square()));
         self.sum.push(self.weights.clone().matmul(a));
     }
 }
@@ -217,7 +243,11 @@ pub(crate) struct RowSumAccumulator {
 
 impl RowSumAccumulator {
     pub fn new(site: CaptureSite, weights: Tensor<3>) -> Self {
-        Self { site, weights, sums: Vec::new() }
+        Self {
+            site,
+            weights,
+            sums: Vec::new(),
+        }
     }
 
     /// Weights for the next forward call (`[rows, 1, cols]`).
@@ -271,7 +301,11 @@ impl crate::model::Transformer {
         let mut stats = CorpusStats::new(c.num_layers, c.intermediate_size);
         let lens: Vec<usize> = windows.iter().map(Vec::len).collect();
         for batch in self.plan_batches(&lens, usize::MAX) {
-            let rows: Vec<&[u32]> = batch.iter().map(|&i| windows[i].as_slice()).filter(|r| !r.is_empty()).collect();
+            let rows: Vec<&[u32]> = batch
+                .iter()
+                .map(|&i| windows[i].as_slice())
+                .filter(|r| !r.is_empty())
+                .collect();
             if rows.is_empty() {
                 continue;
             }
@@ -292,7 +326,12 @@ impl crate::model::Transformer {
             }
             let n = weights.len();
             let mut acc = CorpusAccumulator::new(site, self.float_tensor(weights, [1, n]));
-            let _ = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, Some(&mut acc));
+            let _ = self.forward(
+                &Self::padded_ids(&rows, &layout),
+                &layout,
+                None,
+                Some(&mut acc),
+            );
             acc.add_into(&mut stats, tokens)?;
         }
         Ok(stats)
@@ -313,26 +352,49 @@ impl crate::model::Transformer {
             let layout = BatchLayout::right_padded(&blens);
             let (weights, counts) = self.prompt_weights(&rows, &layout);
             if let Some(b) = counts.iter().position(|&n| n == 0) {
-                return Err(Error::Invalid(format!("prompt {} has no token besides BOS", batch[b])));
+                return Err(Error::Invalid(format!(
+                    "prompt {} has no token besides BOS",
+                    batch[b]
+                )));
             }
-            let mut acc = RowSumAccumulator::new(site, self.float_tensor(weights, [layout.rows(), 1, layout.cols]));
-            let _ = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, Some(&mut acc));
+            let mut acc = RowSumAccumulator::new(
+                site,
+                self.float_tensor(weights, [layout.rows(), 1, layout.cols]),
+            );
+            let _ = self.forward(
+                &Self::padded_ids(&rows, &layout),
+                &layout,
+                None,
+                Some(&mut acc),
+            );
             let all: Vec<usize> = (0..layout.rows()).collect();
             let sums = acc.read_rows(&self.int_tensor(&all))?;
             for (b, &i) in batch.iter().enumerate() {
                 let inv = 1.0 / counts[b] as f32;
                 let src = &sums[b * per_prompt..(b + 1) * per_prompt];
-                for (d, s) in data[i * per_prompt..(i + 1) * per_prompt].iter_mut().zip(src) {
+                for (d, s) in data[i * per_prompt..(i + 1) * per_prompt]
+                    .iter_mut()
+                    .zip(src)
+                {
                     *d = s * inv;
                 }
             }
         }
-        Ok(PromptMeans { prompts: prompts.len(), layers, neurons, data })
+        Ok(PromptMeans {
+            prompts: prompts.len(),
+            layers,
+            neurons,
+            data,
+        })
     }
 
     /// The activations of `site` at the last token of each sequence, as a
     /// [`PromptMeans`]-shaped `[sequences, layers, neurons]` array.
-    pub fn last_token_activations(&self, seqs: &[Vec<u32>], site: CaptureSite) -> Result<PromptMeans> {
+    pub fn last_token_activations(
+        &self,
+        seqs: &[Vec<u32>],
+        site: CaptureSite,
+    ) -> Result<PromptMeans> {
         use crate::model::batch::BatchLayout;
         self.check_ids(seqs, "sequence")?;
         let c = self.config();
@@ -348,19 +410,36 @@ impl crate::model::Transformer {
             for (b, &l) in blens.iter().enumerate() {
                 weights[b * layout.cols + l - 1] = 1.0;
             }
-            let mut acc = RowSumAccumulator::new(site, self.float_tensor(weights, [layout.rows(), 1, layout.cols]));
-            let _ = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, Some(&mut acc));
+            let mut acc = RowSumAccumulator::new(
+                site,
+                self.float_tensor(weights, [layout.rows(), 1, layout.cols]),
+            );
+            let _ = self.forward(
+                &Self::padded_ids(&rows, &layout),
+                &layout,
+                None,
+                Some(&mut acc),
+            );
             let all: Vec<usize> = (0..layout.rows()).collect();
             let v = acc.read_rows(&self.int_tensor(&all))?;
             for (b, &i) in batch.iter().enumerate() {
                 data[i * per..(i + 1) * per].copy_from_slice(&v[b * per..(b + 1) * per]);
             }
         }
-        Ok(PromptMeans { prompts: seqs.len(), layers, neurons, data })
+        Ok(PromptMeans {
+            prompts: seqs.len(),
+            layers,
+            neurons,
+            data,
+        })
     }
 
     /// Row weights `[rows, cols]` (1 for counted tokens) and counted tokens per row.
-    pub(crate) fn prompt_weights(&self, rows: &[&[u32]], layout: &crate::model::batch::BatchLayout) -> (Vec<f32>, Vec<u64>) {
+    pub(crate) fn prompt_weights(
+        &self,
+        rows: &[&[u32]],
+        layout: &crate::model::batch::BatchLayout,
+    ) -> (Vec<f32>, Vec<u64>) {
         let mut weights = vec![0f32; layout.rows() * layout.cols];
         let mut counts = vec![0u64; rows.len()];
         for (b, r) in rows.iter().enumerate() {
@@ -385,7 +464,10 @@ mod tests {
         for s in CaptureSite::ALL {
             assert_eq!(s.name().parse::<CaptureSite>().unwrap(), s);
         }
-        assert_eq!("Gate-Act".parse::<CaptureSite>().unwrap(), CaptureSite::GateAct);
+        assert_eq!(
+            "Gate-Act".parse::<CaptureSite>().unwrap(),
+            CaptureSite::GateAct
+        );
         assert!("gate".parse::<CaptureSite>().is_err());
         assert_eq!(CaptureSite::default(), CaptureSite::GateAct);
     }

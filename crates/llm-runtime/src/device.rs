@@ -37,7 +37,10 @@ impl RuntimeDevice {
     /// Parse `cpu` (alias `flex`), `cuda`, `cuda:N`, `wgpu` or `wgpu:cpu`.
     pub fn parse(spec: &str) -> Result<Self> {
         let s = spec.trim().to_ascii_lowercase();
-        let err = |what: String| Error::Device { device: spec.to_string(), what };
+        let err = |what: String| Error::Device {
+            device: spec.to_string(),
+            what,
+        };
         let (name, index) = match s.split_once(':') {
             Some((n, i)) => (n, Some(i)),
             None => (s.as_str(), None),
@@ -52,9 +55,11 @@ impl RuntimeDevice {
             "cuda" => {
                 let idx: usize = match index {
                     None => 0,
-                    Some(i) => i
-                        .parse()
-                        .map_err(|_| err(format!("CUDA index `{i}` is not a number (expected cuda or cuda:N)")))?,
+                    Some(i) => i.parse().map_err(|_| {
+                        err(format!(
+                            "CUDA index `{i}` is not a number (expected cuda or cuda:N)"
+                        ))
+                    })?,
                 };
                 cuda_device(idx).map_err(err).map(|device| Self {
                     device,
@@ -77,7 +82,12 @@ impl RuntimeDevice {
 
     /// The default CPU device.
     pub fn cpu() -> Self {
-        Self { device: Device::flex(), kind: BackendKind::Flex, spec: "cpu".into(), portable_attention: false }
+        Self {
+            device: Device::flex(),
+            kind: BackendKind::Flex,
+            spec: "cpu".into(),
+            portable_attention: false,
+        }
     }
 
     /// Use the attention path of backends without native GQA (K/V heads repeated, masks
@@ -123,13 +133,14 @@ fn cuda_device(_idx: usize) -> std::result::Result<Device, String> {
 #[cfg(feature = "wgpu")]
 fn wgpu_device(index: Option<&str>) -> std::result::Result<Device, String> {
     use burn::tensor::DeviceKind;
-    let kind = match index {
-        None | Some("default") => DeviceKind::DefaultDevice,
-        Some("cpu") => DeviceKind::Cpu,
-        Some(i) => DeviceKind::DiscreteGpu(
-            i.parse().map_err(|_| format!("wgpu selector `{i}` is not `cpu`, `default` or a GPU index"))?,
-        ),
-    };
+    let kind =
+        match index {
+            None | Some("default") => DeviceKind::DefaultDevice,
+            Some("cpu") => DeviceKind::Cpu,
+            Some(i) => DeviceKind::DiscreteGpu(i.parse().map_err(|_| {
+                format!("wgpu selector `{i}` is not `cpu`, `default` or a GPU index")
+            })?),
+        };
     Ok(Device::wgpu(kind))
 }
 
@@ -176,7 +187,9 @@ impl FromStr for Dtype {
             "f32" | "float32" | "fp32" => Ok(Dtype::F32),
             "bf16" | "bfloat16" => Ok(Dtype::Bf16),
             "f16" | "float16" | "fp16" | "half" => Ok(Dtype::F16),
-            other => Err(Error::Invalid(format!("unknown dtype `{other}` (expected f32, bf16 or f16)"))),
+            other => Err(Error::Invalid(format!(
+                "unknown dtype `{other}` (expected f32, bf16 or f16)"
+            ))),
         }
     }
 }
@@ -197,12 +210,25 @@ mod tests {
 
     #[test]
     fn parses_devices_and_dtypes() {
-        assert_eq!(RuntimeDevice::parse("cpu").unwrap().kind(), BackendKind::Flex);
+        assert_eq!(
+            RuntimeDevice::parse("cpu").unwrap().kind(),
+            BackendKind::Flex
+        );
         assert_eq!(RuntimeDevice::parse(" CPU ").unwrap().to_string(), "cpu");
         assert!(RuntimeDevice::parse("cpu:1").is_err());
-        assert!(RuntimeDevice::parse("tpu").unwrap_err().to_string().contains("unknown device"));
+        assert!(
+            RuntimeDevice::parse("tpu")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown device")
+        );
         #[cfg(not(feature = "cuda"))]
-        assert!(RuntimeDevice::parse("cuda:0").unwrap_err().to_string().contains("features"));
+        assert!(
+            RuntimeDevice::parse("cuda:0")
+                .unwrap_err()
+                .to_string()
+                .contains("features")
+        );
         assert!(RuntimeDevice::parse("cuda:x").is_err());
         assert_eq!("bf16".parse::<Dtype>().unwrap(), Dtype::Bf16);
         assert_eq!("F32".parse::<Dtype>().unwrap(), Dtype::F32);

@@ -40,9 +40,15 @@ pub enum Error {
 
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
     pub fn format(path: impl Into<PathBuf>, what: impl Into<String>) -> Self {
-        Error::Format { path: path.into(), what: what.into() }
+        Error::Format {
+            path: path.into(),
+            what: what.into(),
+        }
     }
 }

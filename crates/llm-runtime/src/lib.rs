@@ -45,23 +45,23 @@
 
 pub mod capture;
 pub mod config;
+pub mod default_model;
 pub mod device;
 pub mod error;
-pub mod default_model;
+pub mod generate;
 pub mod gguf;
 pub mod hf;
-pub mod tokenizer;
-pub mod generate;
 pub mod model;
-pub mod spec;
 pub mod runtime;
+pub mod spec;
+pub mod tokenizer;
 pub mod weights;
 
-pub use config::{Activation, Architecture, ModelConfig};
-pub use error::{Error, Result};
-pub use weights::{HostTensor, WeightSource};
 pub use capture::{CaptureSite, CorpusStats, PromptMeans};
+pub use config::{Activation, Architecture, ModelConfig};
 pub use device::{BackendKind, Dtype, RuntimeDevice};
+pub use error::{Error, Result};
 pub use generate::{FinishReason, GenerateOptions, Generation, TokenLogit};
 pub use model::Transformer;
 pub use runtime::Model;
+pub use weights::{HostTensor, WeightSource};

@@ -21,7 +21,12 @@ pub struct Model {
 
 impl Model {
     /// Build from any weight source and tokenizer. `device`: `cpu`, `cuda[:N]` or `wgpu`.
-    pub fn from_parts(weights: &dyn WeightSource, tokenizer: Tokenizer, device: &str, dtype: Dtype) -> Result<Model> {
+    pub fn from_parts(
+        weights: &dyn WeightSource,
+        tokenizer: Tokenizer,
+        device: &str,
+        dtype: Dtype,
+    ) -> Result<Model> {
         let device = RuntimeDevice::parse(device)?;
         let mut transformer = Transformer::from_weights(weights, &device, dtype)?;
         let mut eos: Vec<u32> = transformer.eos_ids().to_vec();
@@ -31,7 +36,10 @@ impl Model {
             }
         }
         transformer.set_eos_ids(eos);
-        Ok(Model { transformer, tokenizer })
+        Ok(Model {
+            transformer,
+            tokenizer,
+        })
     }
 
     /// Load a model spec (`gemma-3-270m`, a GGUF file, an HF directory, `hf:ORG/NAME`; see
@@ -81,7 +89,11 @@ impl Model {
     }
 
     /// Activations of `site` at the last token of each sequence, `[sequences, layers, neurons]`.
-    pub fn last_token_activations(&self, seqs: &[Vec<u32>], site: CaptureSite) -> Result<PromptMeans> {
+    pub fn last_token_activations(
+        &self,
+        seqs: &[Vec<u32>],
+        site: CaptureSite,
+    ) -> Result<PromptMeans> {
         self.transformer.last_token_activations(seqs, site)
     }
 
@@ -93,9 +105,16 @@ impl Model {
     /// Per-prompt mean of `site` over the prompt's tokens, BOS excluded (METHOD.md §3). With
     /// `include_generated`, the model first generates greedily with
     /// [`GenerateOptions::default`] and the mean also covers the generated tokens fed back.
-    pub fn prompt_means(&self, prompts: &[Vec<u32>], site: CaptureSite, include_generated: bool) -> Result<PromptMeans> {
+    pub fn prompt_means(
+        &self,
+        prompts: &[Vec<u32>],
+        site: CaptureSite,
+        include_generated: bool,
+    ) -> Result<PromptMeans> {
         if include_generated {
-            Ok(self.prompt_means_generated(prompts, site, &GenerateOptions::default())?.0)
+            Ok(self
+                .prompt_means_generated(prompts, site, &GenerateOptions::default())?
+                .0)
         } else {
             self.transformer.prompt_means(prompts, site)
         }
@@ -109,7 +128,8 @@ impl Model {
         opts: &GenerateOptions,
     ) -> Result<(PromptMeans, Vec<Generation>)> {
         let decode = |ids: &[u32]| self.tokenizer.decode_skip_special(ids);
-        self.transformer.prompt_means_generated(prompts, site, opts, &decode)
+        self.transformer
+            .prompt_means_generated(prompts, site, opts, &decode)
     }
 
     /// Greedy generation.
@@ -119,9 +139,15 @@ impl Model {
     }
 
     /// Greedy generation recording the top-`top_k` logits of every step.
-    pub fn generate_with_logits(&self, prompts: &[Vec<u32>], opts: &GenerateOptions, top_k: usize) -> Result<Vec<Generation>> {
+    pub fn generate_with_logits(
+        &self,
+        prompts: &[Vec<u32>],
+        opts: &GenerateOptions,
+        top_k: usize,
+    ) -> Result<Vec<Generation>> {
         let decode = |ids: &[u32]| self.tokenizer.decode_skip_special(ids);
-        self.transformer.generate_with_logits(prompts, opts, top_k, &decode)
+        self.transformer
+            .generate_with_logits(prompts, opts, top_k, &decode)
     }
 }
 

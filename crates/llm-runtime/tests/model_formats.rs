@@ -24,12 +24,20 @@ fn roundtrip_model(family: Family, seed: u64) -> MemWeights {
 
 fn logits(ws: &dyn WeightSource) -> Vec<Vec<f32>> {
     let m = Transformer::from_weights(ws, &RuntimeDevice::cpu(), Dtype::F32).expect("model loads");
-    let prompts = vec![vec![1, 5, 9, 33, 2, 17, 60, 4, 4, 12], vec![1, 40], vec![1, 7, 7, 7, 7, 7, 7]];
+    let prompts = vec![
+        vec![1, 5, 9, 33, 2, 17, 60, 4, 4, 12],
+        vec![1, 40],
+        vec![1, 7, 7, 7, 7, 7, 7],
+    ];
     m.last_logits(&prompts).unwrap()
 }
 
 fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
-    a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .flatten()
+        .zip(b.iter().flatten())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 fn model_type(a: Architecture) -> &'static str {
@@ -63,19 +71,43 @@ fn write_hf(w: &MemWeights, dir: &std::path::Path) {
         let o = cfg.as_object_mut().unwrap();
         o.insert("rope_local_base_freq".into(), json!(c.rope_local_theta));
         o.insert("sliding_window".into(), json!(c.sliding_window));
-        o.insert("sliding_window_pattern".into(), json!(c.sliding_window_pattern));
+        o.insert(
+            "sliding_window_pattern".into(),
+            json!(c.sliding_window_pattern),
+        );
         o.insert("query_pre_attn_scalar".into(), json!(c.head_dim));
-        o.insert("final_logit_softcapping".into(), json!(c.final_logit_softcapping));
+        o.insert(
+            "final_logit_softcapping".into(),
+            json!(c.final_logit_softcapping),
+        );
     }
-    std::fs::write(dir.join("config.json"), serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::to_string_pretty(&cfg).unwrap(),
+    )
+    .unwrap();
     let bytes: HashMap<String, (Vec<usize>, Vec<u8>)> = w
         .tensors
         .iter()
-        .map(|(k, t)| (k.clone(), (t.shape.clone(), t.data.iter().flat_map(|v| v.to_le_bytes()).collect())))
+        .map(|(k, t)| {
+            (
+                k.clone(),
+                (
+                    t.shape.clone(),
+                    t.data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                ),
+            )
+        })
         .collect();
     let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = bytes
         .iter()
-        .map(|(k, (s, b))| (k.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b).unwrap()))
+        .map(|(k, (s, b))| {
+            (
+                k.clone(),
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
+                    .unwrap(),
+            )
+        })
         .collect();
     safetensors::serialize_to_file(views, None, &dir.join("model.safetensors")).unwrap();
 }
@@ -88,7 +120,9 @@ fn q8_0_roundtrip(x: &[f32]) -> Vec<f32> {
             let d = amax / 127.0;
             let id = if d != 0.0 { 1.0 / d } else { 0.0 };
             let d16 = half::f16::from_f32(d).to_f32();
-            b.iter().map(move |v| (v * id).round() * d16).collect::<Vec<f32>>()
+            b.iter()
+                .map(move |v| (v * id).round() * d16)
+                .collect::<Vec<f32>>()
         })
         .collect()
 }
@@ -103,39 +137,92 @@ fn write_gguf(w: &MemWeights, path: &std::path::Path, matrices: GgmlType) {
     let mut g = GgufWriter::new();
     let k = |s: &str| format!("{arch}.{s}");
     g.add_metadata("general.architecture", MetadataValue::String(arch.into()));
-    g.add_metadata(k("embedding_length"), MetadataValue::U32(c.hidden_size as u32));
+    g.add_metadata(
+        k("embedding_length"),
+        MetadataValue::U32(c.hidden_size as u32),
+    );
     g.add_metadata(k("block_count"), MetadataValue::U32(c.num_layers as u32));
-    g.add_metadata(k("feed_forward_length"), MetadataValue::U32(c.intermediate_size as u32));
-    g.add_metadata(k("attention.head_count"), MetadataValue::U32(c.num_heads as u32));
-    g.add_metadata(k("attention.head_count_kv"), MetadataValue::U32(c.num_kv_heads as u32));
-    g.add_metadata(k("attention.key_length"), MetadataValue::U32(c.head_dim as u32));
-    g.add_metadata(k("attention.value_length"), MetadataValue::U32(c.head_dim as u32));
-    g.add_metadata(k("attention.layer_norm_rms_epsilon"), MetadataValue::F32(c.rms_norm_eps as f32));
+    g.add_metadata(
+        k("feed_forward_length"),
+        MetadataValue::U32(c.intermediate_size as u32),
+    );
+    g.add_metadata(
+        k("attention.head_count"),
+        MetadataValue::U32(c.num_heads as u32),
+    );
+    g.add_metadata(
+        k("attention.head_count_kv"),
+        MetadataValue::U32(c.num_kv_heads as u32),
+    );
+    g.add_metadata(
+        k("attention.key_length"),
+        MetadataValue::U32(c.head_dim as u32),
+    );
+    g.add_metadata(
+        k("attention.value_length"),
+        MetadataValue::U32(c.head_dim as u32),
+    );
+    g.add_metadata(
+        k("attention.layer_norm_rms_epsilon"),
+        MetadataValue::F32(c.rms_norm_eps as f32),
+    );
     g.add_metadata(k("rope.freq_base"), MetadataValue::F32(c.rope_theta as f32));
-    g.add_metadata(k("context_length"), MetadataValue::U32(c.max_position_embeddings as u32));
-    g.add_metadata("tokenizer.ggml.bos_token_id", MetadataValue::U32(c.bos_token_id.unwrap()));
-    g.add_metadata("tokenizer.ggml.eos_token_id", MetadataValue::U32(c.eos_token_id.unwrap()));
+    g.add_metadata(
+        k("context_length"),
+        MetadataValue::U32(c.max_position_embeddings as u32),
+    );
+    g.add_metadata(
+        "tokenizer.ggml.bos_token_id",
+        MetadataValue::U32(c.bos_token_id.unwrap()),
+    );
+    g.add_metadata(
+        "tokenizer.ggml.eos_token_id",
+        MetadataValue::U32(c.eos_token_id.unwrap()),
+    );
     if c.architecture == Architecture::Gemma3 {
-        g.add_metadata(k("attention.sliding_window"), MetadataValue::U32(c.sliding_window.unwrap() as u32));
-        g.add_metadata(k("attention.sliding_window_pattern"), MetadataValue::U32(c.sliding_window_pattern.unwrap() as u32));
-        g.add_metadata(k("rope.freq_base_swa"), MetadataValue::F32(c.rope_local_theta.unwrap() as f32));
-        g.add_metadata(k("final_logit_softcapping"), MetadataValue::F32(c.final_logit_softcapping.unwrap() as f32));
+        g.add_metadata(
+            k("attention.sliding_window"),
+            MetadataValue::U32(c.sliding_window.unwrap() as u32),
+        );
+        g.add_metadata(
+            k("attention.sliding_window_pattern"),
+            MetadataValue::U32(c.sliding_window_pattern.unwrap() as u32),
+        );
+        g.add_metadata(
+            k("rope.freq_base_swa"),
+            MetadataValue::F32(c.rope_local_theta.unwrap() as f32),
+        );
+        g.add_metadata(
+            k("final_logit_softcapping"),
+            MetadataValue::F32(c.final_logit_softcapping.unwrap() as f32),
+        );
     }
     let mut names: Vec<&String> = w.tensors.keys().collect();
     names.sort();
     for name in names {
         let t = &w.tensors[name];
-        let gname = hf_to_gguf(c.architecture, name).unwrap_or_else(|| panic!("no GGUF name for {name}"));
+        let gname =
+            hf_to_gguf(c.architecture, name).unwrap_or_else(|| panic!("no GGUF name for {name}"));
         let mut data = t.data.clone();
-        if c.architecture == Architecture::Llama && (name.ends_with("q_proj.weight") || name.ends_with("k_proj.weight")) {
-            let heads = if name.ends_with("q_proj.weight") { c.num_heads } else { c.num_kv_heads };
+        if c.architecture == Architecture::Llama
+            && (name.ends_with("q_proj.weight") || name.ends_with("k_proj.weight"))
+        {
+            let heads = if name.ends_with("q_proj.weight") {
+                c.num_heads
+            } else {
+                c.num_kv_heads
+            };
             data = permute_qk(&data, t.shape[0], t.shape[1], heads);
         }
         if c.architecture == Architecture::Gemma3 && name.ends_with("norm.weight") {
             // llama.cpp's converter stores Gemma's (1 + w).
             data.iter_mut().for_each(|v| *v += 1.0);
         }
-        let ty = if t.shape.len() == 2 { matrices } else { GgmlType::F32 };
+        let ty = if t.shape.len() == 2 {
+            matrices
+        } else {
+            GgmlType::F32
+        };
         g.add_tensor(gname, &t.shape, &data, ty).unwrap();
     }
     g.write_file(path).unwrap();
@@ -143,7 +230,11 @@ fn write_gguf(w: &MemWeights, path: &std::path::Path, matrices: GgmlType) {
 
 #[test]
 fn model_formats_hf_and_gguf_give_the_same_logits() {
-    for (family, seed) in [(Family::Llama, 21), (Family::Qwen2, 22), (Family::Gemma3, 23)] {
+    for (family, seed) in [
+        (Family::Llama, 21),
+        (Family::Qwen2, 22),
+        (Family::Gemma3, 23),
+    ] {
         let w = roundtrip_model(family, seed);
         let want = logits(&w);
         let dir = tempfile::tempdir().unwrap();
@@ -153,7 +244,10 @@ fn model_formats_hf_and_gguf_give_the_same_logits() {
         write_hf(&w, &hf_dir);
         let hf = HfWeights::open(&hf_dir).unwrap();
         assert_eq!(hf.config().architecture, w.config.architecture);
-        assert_eq!(hf.config().sliding_window_pattern, w.config.sliding_window_pattern);
+        assert_eq!(
+            hf.config().sliding_window_pattern,
+            w.config.sliding_window_pattern
+        );
         let d = max_diff(&logits(&hf), &want);
         assert!(d <= 1e-6, "{family:?}: HF logits differ by {d}");
 
@@ -173,8 +267,14 @@ fn model_formats_hf_and_gguf_give_the_same_logits() {
             }
         }
         let want_q = logits(&wq);
-        assert!(max_diff(&want_q, &want) > 1e-4, "{family:?}: Q8_0 rounding should change the logits");
+        assert!(
+            max_diff(&want_q, &want) > 1e-4,
+            "{family:?}: Q8_0 rounding should change the logits"
+        );
         let d = max_diff(&logits(&GgufWeights::open(&q_path).unwrap()), &want_q);
-        assert!(d <= 1e-4, "{family:?}: GGUF Q8_0 logits differ from naive Q8_0 by {d}");
+        assert!(
+            d <= 1e-4,
+            "{family:?}: GGUF Q8_0 logits differ from naive Q8_0 by {d}"
+        );
     }
 }

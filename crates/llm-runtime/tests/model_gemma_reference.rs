@@ -15,7 +15,11 @@ fn reference() -> Value {
 }
 
 fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
 }
 
 #[test]
@@ -28,12 +32,18 @@ fn model_gemma3_270m_matches_reference_values() {
     let cases = refs.as_object().expect("object of prompts");
     assert!(!cases.is_empty());
     let bos = model.tokenizer().bos_id().expect("gemma has a BOS");
-    let bos_acts = tf.last_token_activations(&[vec![bos]], CaptureSite::GateAct).unwrap();
+    let bos_acts = tf
+        .last_token_activations(&[vec![bos]], CaptureSite::GateAct)
+        .unwrap();
     for (prompt, want) in cases {
         // Token ids, exactly.
         let ids = model.tokenizer().encode(prompt, true).unwrap();
-        let want_ids: Vec<u32> =
-            want["ids"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect();
+        let want_ids: Vec<u32> = want["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap() as u32)
+            .collect();
         assert_eq!(ids, want_ids, "{prompt}: token ids");
 
         // Top-5 logits at the last token: same ids in the same order, values within 1e-3.
@@ -47,23 +57,33 @@ fn model_gemma3_270m_matches_reference_values() {
             let got = logits[id] as f64;
             eprintln!("{prompt}: logit {id} {got:.5} vs {value}");
             // The reference prints 3 decimals: allow that rounding on top of 1e-3 relative.
-            assert!((got - value).abs() <= 1e-3 * value.abs() + 5e-4, "{prompt}: logit of {id}: {got} vs {value}");
+            assert!(
+                (got - value).abs() <= 1e-3 * value.abs() + 5e-4,
+                "{prompt}: logit of {id}: {got} vs {value}"
+            );
         }
 
         // GateAct at the last prompt token, first 5 neurons of layers 0 and 17 (5 decimals printed).
-        let last = tf.last_token_activations(std::slice::from_ref(&ids), CaptureSite::GateAct).unwrap();
+        let last = tf
+            .last_token_activations(std::slice::from_ref(&ids), CaptureSite::GateAct)
+            .unwrap();
         for (key, layer) in [("act_L0_last_first5", 0), ("act_L17_last_first5", 17)] {
             for (n, want) in f64s(&want[key]).into_iter().enumerate() {
                 let got = last.get(0, layer, n) as f64;
                 eprintln!("{prompt}: {key}[{n}] {got:.6} vs {want}");
-                assert!((got - want).abs() <= 1e-3 * want.abs() + 2e-4, "{prompt}: {key}[{n}]: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= 1e-3 * want.abs() + 2e-4,
+                    "{prompt}: {key}[{n}]: {got} vs {want}"
+                );
             }
         }
 
         // Fraction of active neurons per layer over the prompt's tokens. The reference includes
         // the BOS position: its activations are those of the one-token sequence [BOS] (causal),
         // added to the BOS-free corpus statistics.
-        let stats = model.corpus_stats(std::slice::from_ref(&ids), CaptureSite::GateAct).unwrap();
+        let stats = model
+            .corpus_stats(std::slice::from_ref(&ids), CaptureSite::GateAct)
+            .unwrap();
         assert_eq!(stats.tokens as usize, ids.len() - 1);
         let want_frac = f64s(&want["frac_act_gt0_per_layer"]);
         let mut worst_with = 0f64;
@@ -76,14 +96,34 @@ fn model_gemma3_270m_matches_reference_values() {
             worst_with = worst_with.max((with_bos - wf).abs());
             worst_without = worst_without.max((without - wf).abs());
         }
-        eprintln!("{prompt}: active fraction worst difference {worst_with:.2e} with BOS, {worst_without:.2e} without");
-        assert!(worst_with <= 1.5e-4, "{prompt}: active fraction (BOS included) off by {worst_with}; without BOS: {worst_without}");
+        eprintln!(
+            "{prompt}: active fraction worst difference {worst_with:.2e} with BOS, {worst_without:.2e} without"
+        );
+        assert!(
+            worst_with <= 1.5e-4,
+            "{prompt}: active fraction (BOS included) off by {worst_with}; without BOS: {worst_without}"
+        );
         assert_eq!(want_frac.len(), layers);
     }
 
     // Greedy continuation.
-    let ids = model.tokenizer().encode("English:\"water\"→Deutsch:", true).unwrap();
-    let g = model.generate(&[ids], GenerateOptions { max_new_tokens: 4, stop: vec![] }).unwrap();
+    let ids = model
+        .tokenizer()
+        .encode("English:\"water\"→Deutsch:", true)
+        .unwrap();
+    let g = model
+        .generate(
+            &[ids],
+            GenerateOptions {
+                max_new_tokens: 4,
+                stop: vec![],
+            },
+        )
+        .unwrap();
     eprintln!("continuation {:?}", g[0].text);
-    assert!(g[0].text.starts_with(" \"Wasser\""), "continuation {:?}", g[0].text);
+    assert!(
+        g[0].text.starts_with(" \"Wasser\""),
+        "continuation {:?}",
+        g[0].text
+    );
 }

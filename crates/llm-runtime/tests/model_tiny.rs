@@ -5,8 +5,8 @@
 
 mod model_common;
 
-use model_common::tiny::{Family, MemWeights, Reference};
 use llm_runtime::{CaptureSite, Dtype, GenerateOptions, RuntimeDevice, Transformer};
+use model_common::tiny::{Family, MemWeights, Reference};
 
 fn model(w: &MemWeights) -> Transformer {
     Transformer::from_weights(w, &RuntimeDevice::cpu(), Dtype::F32).expect("tiny model loads")
@@ -21,7 +21,14 @@ fn assert_close(a: &[f32], b: &[f64], tol: f64, what: &str) {
             worst = (d, i);
         }
     }
-    assert!(worst.0 <= tol, "{what}: worst difference {} at {} ({} vs {})", worst.0, worst.1, a[worst.1], b[worst.1]);
+    assert!(
+        worst.0 <= tol,
+        "{what}: worst difference {} at {} ({} vs {})",
+        worst.0,
+        worst.1,
+        a[worst.1],
+        b[worst.1]
+    );
 }
 
 /// Prompts of different lengths, each starting with BOS.
@@ -30,7 +37,10 @@ fn prompts(vocab: u32, lens: &[usize], seed: u32) -> Vec<Vec<u32>> {
         .enumerate()
         .map(|(k, &n)| {
             let mut v = vec![1u32];
-            v.extend((1..n).map(|i| 3 + ((i as u64 * 7 + k as u64 * 13 + seed as u64) * 2654435761 % (vocab as u64 - 3)) as u32));
+            v.extend((1..n).map(|i| {
+                3 + ((i as u64 * 7 + k as u64 * 13 + seed as u64) * 2654435761 % (vocab as u64 - 3))
+                    as u32
+            }));
             v
         })
         .collect()
@@ -45,14 +55,23 @@ fn check_logits(family: Family) {
     for (p, got) in ps.iter().zip(&all) {
         let want = r.forward(p);
         for (pos, (g, e)) in got.iter().zip(&want.logits).enumerate() {
-            assert_close(g, e, 1e-4, &format!("{family:?} prompt len {} pos {pos}", p.len()));
+            assert_close(
+                g,
+                e,
+                1e-4,
+                &format!("{family:?} prompt len {} pos {pos}", p.len()),
+            );
         }
     }
     // Batched (padded) runs equal one-at-a-time runs.
     let batched = m.last_logits(&ps).unwrap();
     for (p, b) in ps.iter().zip(&batched) {
         let single = m.last_logits(std::slice::from_ref(p)).unwrap();
-        let max = b.iter().zip(&single[0]).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+        let max = b
+            .iter()
+            .zip(&single[0])
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
         assert!(max <= 1e-5, "{family:?}: batched vs single differ by {max}");
     }
     // Same input, same output.
@@ -87,7 +106,12 @@ fn model_tiny_long_inputs_cross_query_chunks() {
             let want = r.forward(p);
             for pos in [0, 1, 255, 256, 257, 299, 300, 301, 511, 512, p.len() - 1] {
                 if pos < p.len() {
-                    assert_close(&got[pos], &want.logits[pos], 1e-4, &format!("{family:?} long pos {pos}"));
+                    assert_close(
+                        &got[pos],
+                        &want.logits[pos],
+                        1e-4,
+                        &format!("{family:?} long pos {pos}"),
+                    );
                 }
             }
         }
@@ -105,7 +129,12 @@ fn model_tiny_capture_matches_reference() {
         let windows = prompts(64, &[9, 3, 12, 1, 6], 2);
         let refs: Vec<_> = windows.iter().map(|p| r.forward(p)).collect();
         let (layers, neurons) = (w.config.num_layers, w.config.intermediate_size);
-        for site in [CaptureSite::GateAct, CaptureSite::GatePre, CaptureSite::Up, CaptureSite::Product] {
+        for site in [
+            CaptureSite::GateAct,
+            CaptureSite::GatePre,
+            CaptureSite::Up,
+            CaptureSite::Product,
+        ] {
             let stats = m.corpus_stats(&windows, site).unwrap();
             assert_eq!((stats.layers, stats.neurons), (layers, neurons));
             // Every token but the leading BOS: 8 + 2 + 11 + 0 + 5.
@@ -134,31 +163,50 @@ fn model_tiny_capture_matches_reference() {
             assert_close(&got_sq, &sum_sq, 1e-4, &format!("{family:?} {site} sum_sq"));
             for i in 0..over.len() {
                 if !near_zero[i] {
-                    assert_eq!(stats.over_zero[i], over[i], "{family:?} {site} over_zero[{i}]");
+                    assert_eq!(
+                        stats.over_zero[i], over[i],
+                        "{family:?} {site} over_zero[{i}]"
+                    );
                 }
             }
             // Per-prompt means (the BOS-only window has no tokens to average: left out here).
             let ps: Vec<Vec<u32>> = windows.iter().filter(|p| p.len() > 1).cloned().collect();
             let means = m.prompt_means(&ps, site).unwrap();
-            assert_eq!((means.prompts, means.layers, means.neurons), (4, layers, neurons));
+            assert_eq!(
+                (means.prompts, means.layers, means.neurons),
+                (4, layers, neurons)
+            );
             for (k, p) in ps.iter().enumerate() {
                 let o = r.forward(p);
                 let acts = o.site(site);
                 for (l, layer) in acts.iter().enumerate() {
                     let want: Vec<f64> = (0..neurons)
-                        .map(|n| layer[1..].iter().map(|row| row[n]).sum::<f64>() / (p.len() - 1) as f64)
+                        .map(|n| {
+                            layer[1..].iter().map(|row| row[n]).sum::<f64>() / (p.len() - 1) as f64
+                        })
                         .collect();
-                    assert_close(means.row(k, l), &want, 1e-4, &format!("{family:?} {site} mean p{k} l{l}"));
+                    assert_close(
+                        means.row(k, l),
+                        &want,
+                        1e-4,
+                        &format!("{family:?} {site} mean p{k} l{l}"),
+                    );
                 }
             }
         }
-        assert!(m.prompt_means(&[vec![1]], CaptureSite::GateAct).is_err(), "BOS-only prompt has no mean");
+        assert!(
+            m.prompt_means(&[vec![1]], CaptureSite::GateAct).is_err(),
+            "BOS-only prompt has no mean"
+        );
     }
 }
 
 /// Decode ids as letters, so stop strings can be tested without a real tokenizer.
 fn letters(ids: &[u32]) -> llm_runtime::Result<String> {
-    Ok(ids.iter().map(|&i| char::from(b'a' + (i % 26) as u8)).collect())
+    Ok(ids
+        .iter()
+        .map(|&i| char::from(b'a' + (i % 26) as u8))
+        .collect())
 }
 
 #[test]
@@ -171,7 +219,10 @@ fn model_tiny_generation_matches_reference_greedy() {
         let ps = prompts(64, &[5, 2, 9], 4);
         let n_new = 6;
         let want: Vec<(Vec<u32>, Vec<Vec<f64>>)> = ps.iter().map(|p| r.greedy(p, n_new)).collect();
-        let opts = GenerateOptions { max_new_tokens: n_new, stop: vec![] };
+        let opts = GenerateOptions {
+            max_new_tokens: n_new,
+            stop: vec![],
+        };
         let gens = m.generate_with_logits(&ps, &opts, 3, &letters).unwrap();
         for (k, (g, (toks, step_logits))) in gens.iter().zip(&want).enumerate() {
             assert_eq!(&g.tokens, toks, "{family:?} prompt {k} tokens");
@@ -182,21 +233,36 @@ fn model_tiny_generation_matches_reference_greedy() {
                 assert_eq!(top[0].token, toks[s]);
                 for t in top {
                     let e = logits[t.token as usize];
-                    assert!((t.logit as f64 - e).abs() <= 1e-4 * e.abs().max(1.0), "{family:?} step {s} logit");
+                    assert!(
+                        (t.logit as f64 - e).abs() <= 1e-4 * e.abs().max(1.0),
+                        "{family:?} step {s} logit"
+                    );
                 }
             }
         }
         // Stop strings: cut the text before the stop, end that prompt early.
         let stop_char = letters(&want[0].0[2..3]).unwrap();
         let cut = letters(&want[0].0).unwrap().find(&stop_char).unwrap();
-        let opts = GenerateOptions { max_new_tokens: n_new, stop: vec![stop_char.clone()] };
+        let opts = GenerateOptions {
+            max_new_tokens: n_new,
+            stop: vec![stop_char.clone()],
+        };
         let gens = m.generate(&ps, &opts, &letters).unwrap();
         assert_eq!(gens[0].finish, llm_runtime::FinishReason::Stop);
         assert_eq!(gens[0].text, letters(&want[0].0[..cut]).unwrap());
         assert_eq!(gens[0].tokens, want[0].0[..=cut].to_vec());
         // EOS: make the reference's 2nd token of prompt 1 the EOS; it is not returned.
         m.set_eos_ids(vec![want[1].0[1]]);
-        let gens = m.generate(&ps, &GenerateOptions { max_new_tokens: n_new, stop: vec![] }, &letters).unwrap();
+        let gens = m
+            .generate(
+                &ps,
+                &GenerateOptions {
+                    max_new_tokens: n_new,
+                    stop: vec![],
+                },
+                &letters,
+            )
+            .unwrap();
         let first_eos = want[1].0.iter().position(|&t| t == want[1].0[1]).unwrap();
         assert_eq!(gens[1].finish, llm_runtime::FinishReason::Eos);
         assert_eq!(gens[1].tokens, want[1].0[..first_eos].to_vec());
@@ -204,7 +270,15 @@ fn model_tiny_generation_matches_reference_greedy() {
 
         // Means over prompt (BOS excluded) and the generated tokens fed back (all but the last).
         let (means, gens) = m
-            .prompt_means_generated(&ps, CaptureSite::GateAct, &GenerateOptions { max_new_tokens: 4, stop: vec![] }, &letters)
+            .prompt_means_generated(
+                &ps,
+                CaptureSite::GateAct,
+                &GenerateOptions {
+                    max_new_tokens: 4,
+                    stop: vec![],
+                },
+                &letters,
+            )
             .unwrap();
         let (layers, neurons) = (w.config.num_layers, w.config.intermediate_size);
         for (k, p) in ps.iter().enumerate() {
@@ -213,9 +287,19 @@ fn model_tiny_generation_matches_reference_greedy() {
             let o = r.forward(&full);
             for l in 0..layers {
                 let want: Vec<f64> = (0..neurons)
-                    .map(|n| (1..full.len()).map(|pos| o.gate_act[l][pos][n]).sum::<f64>() / (full.len() - 1) as f64)
+                    .map(|n| {
+                        (1..full.len())
+                            .map(|pos| o.gate_act[l][pos][n])
+                            .sum::<f64>()
+                            / (full.len() - 1) as f64
+                    })
                     .collect();
-                assert_close(means.row(k, l), &want, 1e-4, &format!("{family:?} generated mean p{k} l{l}"));
+                assert_close(
+                    means.row(k, l),
+                    &want,
+                    1e-4,
+                    &format!("{family:?} generated mean p{k} l{l}"),
+                );
             }
         }
     }
@@ -227,9 +311,17 @@ fn model_tiny_portable_attention_and_bf16() {
         let w = MemWeights::random(family, None, 3);
         let r = Reference::new(&w);
         let ps = prompts(64, &[11, 3, 6], 5);
-        let want: Vec<Vec<f64>> = ps.iter().map(|p| r.forward(p).logits.last().unwrap().clone()).collect();
+        let want: Vec<Vec<f64>> = ps
+            .iter()
+            .map(|p| r.forward(p).logits.last().unwrap().clone())
+            .collect();
         // The GPU backends' attention path (K/V heads repeated, masks per head), run on the CPU.
-        let portable = Transformer::from_weights(&w, &RuntimeDevice::cpu().with_portable_attention(), Dtype::F32).unwrap();
+        let portable = Transformer::from_weights(
+            &w,
+            &RuntimeDevice::cpu().with_portable_attention(),
+            Dtype::F32,
+        )
+        .unwrap();
         for (got, e) in portable.last_logits(&ps).unwrap().iter().zip(&want) {
             assert_close(got, e, 1e-4, &format!("{family:?} portable attention"));
         }
@@ -252,13 +344,25 @@ fn model_tiny_portable_attention_and_bf16() {
 fn model_tiny_rejects_bad_input() {
     let w = MemWeights::random(Family::Llama, None, 1);
     let m = model(&w);
-    assert!(m.last_logits(&[vec![]]).unwrap_err().to_string().contains("empty"));
-    assert!(m.last_logits(&[vec![1, 64]]).unwrap_err().to_string().contains("outside the vocabulary"));
+    assert!(
+        m.last_logits(&[vec![]])
+            .unwrap_err()
+            .to_string()
+            .contains("empty")
+    );
+    assert!(
+        m.last_logits(&[vec![1, 64]])
+            .unwrap_err()
+            .to_string()
+            .contains("outside the vocabulary")
+    );
     let mut broken = w.clone();
     broken.tensors.remove("model.layers.1.mlp.up_proj.weight");
     assert!(Transformer::from_weights(&broken, &RuntimeDevice::cpu(), Dtype::F32).is_err());
     let mut wrong = w.clone();
     wrong.tensors.get_mut("model.norm.weight").unwrap().shape = vec![31];
-    let e = Transformer::from_weights(&wrong, &RuntimeDevice::cpu(), Dtype::F32).unwrap_err().to_string();
+    let e = Transformer::from_weights(&wrong, &RuntimeDevice::cpu(), Dtype::F32)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("model.norm.weight"), "{e}");
 }

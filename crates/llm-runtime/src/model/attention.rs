@@ -34,7 +34,11 @@ pub(crate) struct MaskChunk {
 }
 
 /// Build the chunked masks of one forward call for one attention kind.
-pub(crate) fn mask_chunks(layout: &BatchLayout, window: Option<usize>, device: &RuntimeDevice) -> Vec<MaskChunk> {
+pub(crate) fn mask_chunks(
+    layout: &BatchLayout,
+    window: Option<usize>,
+    device: &RuntimeDevice,
+) -> Vec<MaskChunk> {
     let mut out = Vec::new();
     let mut q0 = 0;
     while q0 < layout.cols {
@@ -45,7 +49,13 @@ pub(crate) fn mask_chunks(layout: &BatchLayout, window: Option<usize>, device: &
             TensorData::new(m, [layout.rows(), 1, q1 - q0, k1 - k0]),
             device.device(),
         );
-        out.push(MaskChunk { q0, q1, k0, k1, mask });
+        out.push(MaskChunk {
+            q0,
+            q1,
+            k0,
+            k1,
+            mask,
+        });
         q0 = q1;
     }
     out
@@ -95,7 +105,12 @@ pub(crate) struct Attention {
 
 impl Attention {
     /// `x: [rows * cols, hidden]` → `[rows * cols, hidden]`.
-    pub fn forward(&self, x: Tensor<2>, ctx: &AttnCtx<'_>, cache: Option<&mut LayerCache>) -> Tensor<2> {
+    pub fn forward(
+        &self,
+        x: Tensor<2>,
+        ctx: &AttnCtx<'_>,
+        cache: Option<&mut LayerCache>,
+    ) -> Tensor<2> {
         let (rows, cols) = (ctx.rows, ctx.cols);
         let n = rows * cols;
         let (h, kvh, d) = (self.heads, self.kv_heads, self.head_dim);
@@ -138,10 +153,18 @@ impl Attention {
         } else {
             (k, v)
         };
-        let opts = AttentionModuleOptions { scale: Some(self.scale), softcap: None, is_causal: false };
+        let opts = AttentionModuleOptions {
+            scale: Some(self.scale),
+            softcap: None,
+            is_causal: false,
+        };
         let mut outs = Vec::with_capacity(masks.len());
         for c in masks {
-            let qc = if masks.len() == 1 { q.clone() } else { q.clone().narrow(2, c.q0, c.q1 - c.q0) };
+            let qc = if masks.len() == 1 {
+                q.clone()
+            } else {
+                q.clone().narrow(2, c.q0, c.q1 - c.q0)
+            };
             let kc = k.clone().narrow(2, c.k0, c.k1 - c.k0);
             let vc = v.clone().narrow(2, c.k0, c.k1 - c.k0);
             let mask = if ctx.native_gqa {
@@ -152,7 +175,11 @@ impl Attention {
             };
             outs.push(attention(qc, kc, vc, Some(mask), None, opts));
         }
-        let out = if outs.len() == 1 { outs.pop().expect("one chunk") } else { Tensor::cat(outs, 2) };
+        let out = if outs.len() == 1 {
+            outs.pop().expect("one chunk")
+        } else {
+            Tensor::cat(outs, 2)
+        };
         let out = out.swap_dims(1, 2).reshape([n, h * d]);
         self.o.forward(out)
     }
@@ -161,5 +188,7 @@ impl Attention {
 /// `[b, kvh, t, d]` → `[b, kvh * group, t, d]`, each K/V head repeated for its query heads.
 fn repeat_kv(x: Tensor<4>, group: usize) -> Tensor<4> {
     let [b, kvh, t, d] = x.dims();
-    x.unsqueeze_dim::<5>(2).expand([b, kvh, group, t, d]).reshape([b, kvh * group, t, d])
+    x.unsqueeze_dim::<5>(2)
+        .expand([b, kvh, group, t, d])
+        .reshape([b, kvh * group, t, d])
 }

@@ -24,13 +24,23 @@ impl BatchLayout {
     /// Real tokens at the left, padding at the right.
     pub fn right_padded(lens: &[usize]) -> Self {
         let cols = lens.iter().copied().max().unwrap_or(0);
-        Self { past: 0, cols, start: vec![0; lens.len()], end: lens.to_vec() }
+        Self {
+            past: 0,
+            cols,
+            start: vec![0; lens.len()],
+            end: lens.to_vec(),
+        }
     }
 
     /// Padding at the left, real tokens right-aligned (all rows end in the last column).
     pub fn left_padded(lens: &[usize]) -> Self {
         let cols = lens.iter().copied().max().unwrap_or(0);
-        Self { past: 0, cols, start: lens.iter().map(|l| cols - l).collect(), end: vec![cols; lens.len()] }
+        Self {
+            past: 0,
+            cols,
+            start: lens.iter().map(|l| cols - l).collect(),
+            end: vec![cols; lens.len()],
+        }
     }
 
     pub fn rows(&self) -> usize {
@@ -48,7 +58,11 @@ impl BatchLayout {
 
     /// RoPE position of an absolute column (0 for padding, whose result is never used).
     pub fn position(&self, b: usize, abs_col: usize) -> usize {
-        if self.is_real(b, abs_col) { abs_col - self.start[b] } else { 0 }
+        if self.is_real(b, abs_col) {
+            abs_col - self.start[b]
+        } else {
+            0
+        }
     }
 
     /// Positions of this call's columns, row-major `[rows, cols]`.
@@ -65,7 +79,12 @@ impl BatchLayout {
     /// The layout of the next single-token decode step (every row gets one more real token).
     pub fn next_step(&self) -> Self {
         let past = self.total();
-        Self { past, cols: 1, start: self.start.clone(), end: vec![past + 1; self.rows()] }
+        Self {
+            past,
+            cols: 1,
+            start: self.start.clone(),
+            end: vec![past + 1; self.rows()],
+        }
     }
 
     /// Keep only the given rows (in this order).
@@ -96,7 +115,14 @@ impl BatchLayout {
     /// `window` columns back). A padding query attends only to itself, so no row is ever fully
     /// masked: backends differ in what they return for an all-masked row (zeros or NaN), and a
     /// NaN would survive the multiply-by-zero that drops padding from statistics.
-    pub fn mask(&self, q0: usize, q1: usize, k0: usize, k1: usize, window: Option<usize>) -> Vec<bool> {
+    pub fn mask(
+        &self,
+        q0: usize,
+        q1: usize,
+        k0: usize,
+        k1: usize,
+        window: Option<usize>,
+    ) -> Vec<bool> {
         let (nq, nk) = (q1 - q0, k1 - k0);
         let mut m = vec![true; self.rows() * nq * nk];
         for b in 0..self.rows() {
@@ -137,14 +163,23 @@ mod tests {
         let m = l.mask(0, 3, 0, 3, None);
         // row 0: causal lower triangle
         let r0: Vec<bool> = m[0..9].to_vec();
-        assert_eq!(r0, vec![false, true, true, false, false, true, false, false, false]);
+        assert_eq!(
+            r0,
+            vec![false, true, true, false, false, true, false, false, false]
+        );
         // row 1: pads attend to themselves, the real token (col 2) only to itself
         let r1: Vec<bool> = m[9..18].to_vec();
-        assert_eq!(r1, vec![false, true, true, true, false, true, true, true, false]);
+        assert_eq!(
+            r1,
+            vec![false, true, true, true, false, true, true, true, false]
+        );
         let s = l.next_step();
         assert_eq!((s.past, s.cols, s.end.clone()), (3, 1, vec![4, 4]));
         assert_eq!(s.positions(), vec![3, 1]);
-        assert_eq!(s.mask(0, 1, 0, 4, None), vec![false, false, false, false, true, true, false, false]);
+        assert_eq!(
+            s.mask(0, 1, 0, 4, None),
+            vec![false, false, false, false, true, true, false, false]
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use burn::tensor::Tensor;
 
-use super::attention::{AttnCtx, Attention, LayerCache};
+use super::attention::{Attention, AttnCtx, LayerCache};
 use super::mlp::Mlp;
 use super::norm::RmsNorm;
 use crate::capture::CaptureSite;

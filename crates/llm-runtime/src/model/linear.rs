@@ -32,10 +32,23 @@ impl Linear {
     ) -> Result<Self> {
         let [out, inp] = match weight.shape[..] {
             [o, i] => [o, i],
-            _ => return Err(Error::Invalid(format!("linear weight must be 2-D, got {:?}", weight.shape))),
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "linear weight must be 2-D, got {:?}",
+                    weight.shape
+                )));
+            }
         };
-        let weight = Tensor::<2>::from_data(TensorData::new(weight.data, [out, inp]), (device.device(), dtype.burn()));
-        let bias = bias.map(|b| Tensor::<2>::from_data(TensorData::new(b.data, [1, out]), (device.device(), dtype.burn())));
+        let weight = Tensor::<2>::from_data(
+            TensorData::new(weight.data, [out, inp]),
+            (device.device(), dtype.burn()),
+        );
+        let bias = bias.map(|b| {
+            Tensor::<2>::from_data(
+                TensorData::new(b.data, [1, out]),
+                (device.device(), dtype.burn()),
+            )
+        });
         Ok(Self { weight, bias })
     }
 

@@ -18,7 +18,11 @@ pub(crate) struct Mlp {
 
 impl Mlp {
     /// `x: [n, hidden]` → (`[n, hidden]`, the tensor at `site` `[n, intermediate]` if asked).
-    pub fn forward(&self, x: Tensor<2>, site: Option<CaptureSite>) -> (Tensor<2>, Option<Tensor<2>>) {
+    pub fn forward(
+        &self,
+        x: Tensor<2>,
+        site: Option<CaptureSite>,
+    ) -> (Tensor<2>, Option<Tensor<2>>) {
         let gate = self.gate.forward(x.clone());
         let up = self.up.forward(x);
         let mut captured = match site {

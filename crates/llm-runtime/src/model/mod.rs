@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use burn::tensor::{FloatDType, Int, Tensor, TensorData};
 
-use self::attention::{AttnCtx, Attention, LayerCache, mask_chunks};
+use self::attention::{Attention, AttnCtx, LayerCache, mask_chunks};
 use self::batch::BatchLayout;
 use self::layer::{DecoderLayer, Norms};
 use self::linear::{Linear, project};
@@ -132,27 +132,48 @@ fn fetch(ws: &dyn WeightSource, name: &str, shape: &[usize]) -> Result<HostTenso
 
 fn check_config(c: &ModelConfig, origin: &str) -> Result<()> {
     let bad = |what: String| Err(Error::Invalid(format!("{origin}: config: {what}")));
-    if c.hidden_size == 0 || c.num_layers == 0 || c.num_heads == 0 || c.intermediate_size == 0 || c.vocab_size == 0 {
-        return bad("hidden_size, num_layers, num_heads, intermediate_size and vocab_size must be > 0".into());
+    if c.hidden_size == 0
+        || c.num_layers == 0
+        || c.num_heads == 0
+        || c.intermediate_size == 0
+        || c.vocab_size == 0
+    {
+        return bad(
+            "hidden_size, num_layers, num_heads, intermediate_size and vocab_size must be > 0"
+                .into(),
+        );
     }
     if c.num_kv_heads == 0 || !c.num_heads.is_multiple_of(c.num_kv_heads) {
-        return bad(format!("num_heads {} is not a multiple of num_kv_heads {}", c.num_heads, c.num_kv_heads));
+        return bad(format!(
+            "num_heads {} is not a multiple of num_kv_heads {}",
+            c.num_heads, c.num_kv_heads
+        ));
     }
     if c.head_dim == 0 || !c.head_dim.is_multiple_of(2) {
-        return bad(format!("head_dim {} must be even and > 0 (rotary embedding)", c.head_dim));
+        return bad(format!(
+            "head_dim {} must be even and > 0 (rotary embedding)",
+            c.head_dim
+        ));
     }
     if c.sliding_window == Some(0) {
         return bad("sliding_window must be > 0".into());
     }
     if !(c.attention_scale.is_finite() && c.attention_scale > 0.0) {
-        return bad(format!("attention_scale {} must be positive", c.attention_scale));
+        return bad(format!(
+            "attention_scale {} must be positive",
+            c.attention_scale
+        ));
     }
     Ok(())
 }
 
 impl Transformer {
     /// Build the model from a weight source (HF names and layouts, f32).
-    pub fn from_weights(ws: &dyn WeightSource, device: &RuntimeDevice, dtype: Dtype) -> Result<Self> {
+    pub fn from_weights(
+        ws: &dyn WeightSource,
+        device: &RuntimeDevice,
+        dtype: Dtype,
+    ) -> Result<Self> {
         let c = ws.config().clone();
         check_config(&c, &ws.origin())?;
         let names: HashSet<String> = ws.tensor_names().into_iter().collect();
@@ -161,12 +182,21 @@ impl Transformer {
         let gemma = c.architecture == Architecture::Gemma3;
         let eps = c.rms_norm_eps;
         let norm = |name: &str, dim: usize| -> Result<RmsNorm> {
-            Ok(RmsNorm::from_host(fetch(ws, name, &[dim])?, eps, gemma, device))
+            Ok(RmsNorm::from_host(
+                fetch(ws, name, &[dim])?,
+                eps,
+                gemma,
+                device,
+            ))
         };
         let linear = |name: &str, out: usize, inp: usize, bias: bool| -> Result<Linear> {
             let w = fetch(ws, &format!("{name}.weight"), &[out, inp])?;
             let b_name = format!("{name}.bias");
-            let b = if bias || names.contains(&b_name) { Some(fetch(ws, &b_name, &[out])?) } else { None };
+            let b = if bias || names.contains(&b_name) {
+                Some(fetch(ws, &b_name, &[out])?)
+            } else {
+                None
+            };
             Linear::from_host(w, b, device, dtype)
         };
 
@@ -181,7 +211,10 @@ impl Transformer {
             let p = format!("model.layers.{i}");
             let qkv_bias = c.architecture == Architecture::Qwen2;
             let (q_norm, k_norm) = if gemma {
-                (Some(norm(&format!("{p}.self_attn.q_norm.weight"), d)?), Some(norm(&format!("{p}.self_attn.k_norm.weight"), d)?))
+                (
+                    Some(norm(&format!("{p}.self_attn.q_norm.weight"), d)?),
+                    Some(norm(&format!("{p}.self_attn.k_norm.weight"), d)?),
+                )
             } else {
                 (None, None)
             };
@@ -196,7 +229,11 @@ impl Transformer {
                 kv_heads: kvh,
                 head_dim: d,
                 scale: c.attention_scale,
-                window: if c.is_global_layer(i) { None } else { c.sliding_window },
+                window: if c.is_global_layer(i) {
+                    None
+                } else {
+                    c.sliding_window
+                },
             };
             let mlp = Mlp {
                 gate: linear(&format!("{p}.mlp.gate_proj"), inter, hid, false)?,
@@ -209,7 +246,10 @@ impl Transformer {
                     input: norm(&format!("{p}.input_layernorm.weight"), hid)?,
                     post_attn: Some(norm(&format!("{p}.post_attention_layernorm.weight"), hid)?),
                     pre_mlp: norm(&format!("{p}.pre_feedforward_layernorm.weight"), hid)?,
-                    post_mlp: Some(norm(&format!("{p}.post_feedforward_layernorm.weight"), hid)?),
+                    post_mlp: Some(norm(
+                        &format!("{p}.post_feedforward_layernorm.weight"),
+                        hid,
+                    )?),
                 }
             } else {
                 Norms {
@@ -225,7 +265,15 @@ impl Transformer {
         let lm_head = if c.tie_word_embeddings || !names.contains("lm_head.weight") {
             None
         } else {
-            Some(Linear::from_host(fetch(ws, "lm_head.weight", &[c.vocab_size, hid])?, None, device, dtype)?.weight)
+            Some(
+                Linear::from_host(
+                    fetch(ws, "lm_head.weight", &[c.vocab_size, hid])?,
+                    None,
+                    device,
+                    dtype,
+                )?
+                .weight,
+            )
         };
         let embed_scale = gemma.then(|| dtype.round((hid as f64).sqrt() as f32));
         Ok(Self {
@@ -277,7 +325,12 @@ impl Transformer {
         self.check_ids_allow_empty(seqs, what, false)
     }
 
-    pub(crate) fn check_ids_allow_empty(&self, seqs: &[Vec<u32>], what: &str, allow_empty: bool) -> Result<()> {
+    pub(crate) fn check_ids_allow_empty(
+        &self,
+        seqs: &[Vec<u32>],
+        what: &str,
+        allow_empty: bool,
+    ) -> Result<()> {
         for (i, s) in seqs.iter().enumerate() {
             if s.is_empty() && !allow_empty {
                 return Err(Error::Invalid(format!("{what} {i} is empty")));
@@ -308,7 +361,10 @@ impl Transformer {
     }
 
     pub(crate) fn float_tensor<const D: usize>(&self, v: Vec<f32>, shape: [usize; D]) -> Tensor<D> {
-        Tensor::<D>::from_data(TensorData::new(v, shape), (self.device.device(), Dtype::F32.burn()))
+        Tensor::<D>::from_data(
+            TensorData::new(v, shape),
+            (self.device.device(), Dtype::F32.burn()),
+        )
     }
 
     /// One forward pass over `ids` (`[rows, cols]` row-major, laid out by `layout`). Returns the
@@ -332,14 +388,32 @@ impl Transformer {
         let positions = layout.positions();
         let any_local = self.layers.iter().any(|l| l.attn.window.is_some());
         let any_global = self.layers.iter().any(|l| l.attn.window.is_none());
-        let rope = |theta: f64| Rope::new(theta, c.head_dim, &positions, rows, cols, &self.device, self.dtype);
+        let rope = |theta: f64| {
+            Rope::new(
+                theta,
+                c.head_dim,
+                &positions,
+                rows,
+                cols,
+                &self.device,
+                self.dtype,
+            )
+        };
         let global_rope = rope(c.rope_theta);
         let local_rope = match c.rope_local_theta {
             Some(t) if any_local && t != c.rope_theta => rope(t),
             _ => global_rope.clone(),
         };
-        let global_masks = if any_global { mask_chunks(layout, None, &self.device) } else { Vec::new() };
-        let local_masks = if any_local { mask_chunks(layout, c.sliding_window, &self.device) } else { Vec::new() };
+        let global_masks = if any_global {
+            mask_chunks(layout, None, &self.device)
+        } else {
+            Vec::new()
+        };
+        let local_masks = if any_local {
+            mask_chunks(layout, c.sliding_window, &self.device)
+        } else {
+            Vec::new()
+        };
         let ctx = AttnCtx {
             rows,
             cols,
@@ -385,7 +459,9 @@ impl Transformer {
         let mut cur: Vec<usize> = Vec::new();
         for i in order {
             let width = cur.first().map_or(lens[i], |&f| lens[f]);
-            if !cur.is_empty() && ((cur.len() + 1) * width > self.batch_tokens || cur.len() >= max_rows) {
+            if !cur.is_empty()
+                && ((cur.len() + 1) * width > self.batch_tokens || cur.len() >= max_rows)
+            {
                 out.push(std::mem::take(&mut cur));
             }
             cur.push(i);
@@ -411,7 +487,11 @@ impl Transformer {
             let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
             let layout = BatchLayout::right_padded(&blens);
             let hidden = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, None);
-            let last: Vec<usize> = blens.iter().enumerate().map(|(b, &l)| b * layout.cols + l - 1).collect();
+            let last: Vec<usize> = blens
+                .iter()
+                .enumerate()
+                .map(|(b, &l)| b * layout.cols + l - 1)
+                .collect();
             let logits = self.logits(hidden.select(0, self.int_tensor(&last)));
             let v = read_f32(logits)?;
             let vocab = self.config.vocab_size;
@@ -450,5 +530,6 @@ impl Transformer {
 
 /// Copy a float tensor to the host as f32.
 pub(crate) fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
-    t.try_into_vec_as::<f32>().map_err(|e| Error::Invalid(format!("reading a tensor from the device: {e:?}")))
+    t.try_into_vec_as::<f32>()
+        .map_err(|e| Error::Invalid(format!("reading a tensor from the device: {e:?}")))
 }

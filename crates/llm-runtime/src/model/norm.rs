@@ -16,8 +16,15 @@ impl RmsNorm {
     /// `offset_one`: Gemma stores `w` and multiplies by `1 + w`.
     pub fn from_host(w: HostTensor, eps: f64, offset_one: bool, device: &RuntimeDevice) -> Self {
         let dim = w.data.len();
-        let data: Vec<f32> = if offset_one { w.data.iter().map(|v| 1.0 + v).collect() } else { w.data };
-        let scale = Tensor::<2>::from_data(TensorData::new(data, [1, dim]), (device.device(), Dtype::F32.burn()));
+        let data: Vec<f32> = if offset_one {
+            w.data.iter().map(|v| 1.0 + v).collect()
+        } else {
+            w.data
+        };
+        let scale = Tensor::<2>::from_data(
+            TensorData::new(data, [1, dim]),
+            (device.device(), Dtype::F32.burn()),
+        );
         Self { scale, eps }
     }
 

@@ -43,7 +43,10 @@ impl Rope {
         let mut cos = Vec::with_capacity(positions.len() * head_dim);
         let mut sin = Vec::with_capacity(positions.len() * head_dim);
         for &p in positions {
-            let (c, s) = (&table_c[p * half..(p + 1) * half], &table_s[p * half..(p + 1) * half]);
+            let (c, s) = (
+                &table_c[p * half..(p + 1) * half],
+                &table_s[p * half..(p + 1) * half],
+            );
             cos.extend_from_slice(c);
             cos.extend_from_slice(c);
             sin.extend_from_slice(s);

@@ -86,42 +86,165 @@ impl MemWeights {
         let c = &config;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut tensors = HashMap::new();
-        let mut put = |name: String, shape: Vec<usize>, center: f32, spread: f32, rng: &mut ChaCha8Rng| {
-            let n = shape.iter().product();
-            let data = (0..n).map(|_| center + spread * (rng.random::<f32>() * 2.0 - 1.0)).collect();
-            tensors.insert(name, HostTensor::new(shape, data));
-        };
+        let mut put =
+            |name: String, shape: Vec<usize>, center: f32, spread: f32, rng: &mut ChaCha8Rng| {
+                let n = shape.iter().product();
+                let data = (0..n)
+                    .map(|_| center + spread * (rng.random::<f32>() * 2.0 - 1.0))
+                    .collect();
+                tensors.insert(name, HostTensor::new(shape, data));
+            };
         let gemma = c.architecture == Architecture::Gemma3;
         let norm_center = if gemma { 0.0 } else { 1.0 };
-        let (hid, inter, d, h, kvh) = (c.hidden_size, c.intermediate_size, c.head_dim, c.num_heads, c.num_kv_heads);
+        let (hid, inter, d, h, kvh) = (
+            c.hidden_size,
+            c.intermediate_size,
+            c.head_dim,
+            c.num_heads,
+            c.num_kv_heads,
+        );
         let lin = |i: usize| 1.7 / (i as f32).sqrt();
-        put("model.embed_tokens.weight".into(), vec![c.vocab_size, hid], 0.0, 1.0, &mut rng);
+        put(
+            "model.embed_tokens.weight".into(),
+            vec![c.vocab_size, hid],
+            0.0,
+            1.0,
+            &mut rng,
+        );
         for l in 0..c.num_layers {
             let p = format!("model.layers.{l}");
-            put(format!("{p}.self_attn.q_proj.weight"), vec![h * d, hid], 0.0, lin(hid), &mut rng);
-            put(format!("{p}.self_attn.k_proj.weight"), vec![kvh * d, hid], 0.0, lin(hid), &mut rng);
-            put(format!("{p}.self_attn.v_proj.weight"), vec![kvh * d, hid], 0.0, lin(hid), &mut rng);
-            put(format!("{p}.self_attn.o_proj.weight"), vec![hid, h * d], 0.0, lin(h * d), &mut rng);
+            put(
+                format!("{p}.self_attn.q_proj.weight"),
+                vec![h * d, hid],
+                0.0,
+                lin(hid),
+                &mut rng,
+            );
+            put(
+                format!("{p}.self_attn.k_proj.weight"),
+                vec![kvh * d, hid],
+                0.0,
+                lin(hid),
+                &mut rng,
+            );
+            put(
+                format!("{p}.self_attn.v_proj.weight"),
+                vec![kvh * d, hid],
+                0.0,
+                lin(hid),
+                &mut rng,
+            );
+            put(
+                format!("{p}.self_attn.o_proj.weight"),
+                vec![hid, h * d],
+                0.0,
+                lin(h * d),
+                &mut rng,
+            );
             if c.architecture == Architecture::Qwen2 {
-                put(format!("{p}.self_attn.q_proj.bias"), vec![h * d], 0.0, 0.5, &mut rng);
-                put(format!("{p}.self_attn.k_proj.bias"), vec![kvh * d], 0.0, 0.5, &mut rng);
-                put(format!("{p}.self_attn.v_proj.bias"), vec![kvh * d], 0.0, 0.5, &mut rng);
+                put(
+                    format!("{p}.self_attn.q_proj.bias"),
+                    vec![h * d],
+                    0.0,
+                    0.5,
+                    &mut rng,
+                );
+                put(
+                    format!("{p}.self_attn.k_proj.bias"),
+                    vec![kvh * d],
+                    0.0,
+                    0.5,
+                    &mut rng,
+                );
+                put(
+                    format!("{p}.self_attn.v_proj.bias"),
+                    vec![kvh * d],
+                    0.0,
+                    0.5,
+                    &mut rng,
+                );
             }
             if gemma {
-                put(format!("{p}.self_attn.q_norm.weight"), vec![d], 0.0, 0.3, &mut rng);
-                put(format!("{p}.self_attn.k_norm.weight"), vec![d], 0.0, 0.3, &mut rng);
-                put(format!("{p}.pre_feedforward_layernorm.weight"), vec![hid], 0.0, 0.3, &mut rng);
-                put(format!("{p}.post_feedforward_layernorm.weight"), vec![hid], 0.0, 0.3, &mut rng);
+                put(
+                    format!("{p}.self_attn.q_norm.weight"),
+                    vec![d],
+                    0.0,
+                    0.3,
+                    &mut rng,
+                );
+                put(
+                    format!("{p}.self_attn.k_norm.weight"),
+                    vec![d],
+                    0.0,
+                    0.3,
+                    &mut rng,
+                );
+                put(
+                    format!("{p}.pre_feedforward_layernorm.weight"),
+                    vec![hid],
+                    0.0,
+                    0.3,
+                    &mut rng,
+                );
+                put(
+                    format!("{p}.post_feedforward_layernorm.weight"),
+                    vec![hid],
+                    0.0,
+                    0.3,
+                    &mut rng,
+                );
             }
-            put(format!("{p}.input_layernorm.weight"), vec![hid], norm_center, 0.3, &mut rng);
-            put(format!("{p}.post_attention_layernorm.weight"), vec![hid], norm_center, 0.3, &mut rng);
-            put(format!("{p}.mlp.gate_proj.weight"), vec![inter, hid], 0.0, lin(hid), &mut rng);
-            put(format!("{p}.mlp.up_proj.weight"), vec![inter, hid], 0.0, lin(hid), &mut rng);
-            put(format!("{p}.mlp.down_proj.weight"), vec![hid, inter], 0.0, lin(inter), &mut rng);
+            put(
+                format!("{p}.input_layernorm.weight"),
+                vec![hid],
+                norm_center,
+                0.3,
+                &mut rng,
+            );
+            put(
+                format!("{p}.post_attention_layernorm.weight"),
+                vec![hid],
+                norm_center,
+                0.3,
+                &mut rng,
+            );
+            put(
+                format!("{p}.mlp.gate_proj.weight"),
+                vec![inter, hid],
+                0.0,
+                lin(hid),
+                &mut rng,
+            );
+            put(
+                format!("{p}.mlp.up_proj.weight"),
+                vec![inter, hid],
+                0.0,
+                lin(hid),
+                &mut rng,
+            );
+            put(
+                format!("{p}.mlp.down_proj.weight"),
+                vec![hid, inter],
+                0.0,
+                lin(inter),
+                &mut rng,
+            );
         }
-        put("model.norm.weight".into(), vec![hid], norm_center, 0.3, &mut rng);
+        put(
+            "model.norm.weight".into(),
+            vec![hid],
+            norm_center,
+            0.3,
+            &mut rng,
+        );
         if !c.tie_word_embeddings {
-            put("lm_head.weight".into(), vec![c.vocab_size, hid], 0.0, lin(hid), &mut rng);
+            put(
+                "lm_head.weight".into(),
+                vec![c.vocab_size, hid],
+                0.0,
+                lin(hid),
+                &mut rng,
+            );
         }
         MemWeights { config, tensors }
     }
@@ -137,10 +260,13 @@ impl WeightSource for MemWeights {
         v
     }
     fn tensor(&self, name: &str) -> llm_runtime::Result<HostTensor> {
-        self.tensors.get(name).cloned().ok_or_else(|| llm_runtime::Error::MissingTensor {
-            origin: "memory".into(),
-            name: name.into(),
-        })
+        self.tensors
+            .get(name)
+            .cloned()
+            .ok_or_else(|| llm_runtime::Error::MissingTensor {
+                origin: "memory".into(),
+                name: name.into(),
+            })
     }
     fn origin(&self) -> String {
         "memory".into()
@@ -178,13 +304,25 @@ impl Reference {
         let t = w
             .tensors
             .iter()
-            .map(|(k, v)| (k.clone(), (v.shape.clone(), v.data.iter().map(|&x| x as f64).collect())))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    (v.shape.clone(), v.data.iter().map(|&x| x as f64).collect()),
+                )
+            })
             .collect();
-        Reference { c: w.config.clone(), t }
+        Reference {
+            c: w.config.clone(),
+            t,
+        }
     }
 
     fn w(&self, name: &str) -> &[f64] {
-        &self.t.get(name).unwrap_or_else(|| panic!("reference: no tensor {name}")).1
+        &self
+            .t
+            .get(name)
+            .unwrap_or_else(|| panic!("reference: no tensor {name}"))
+            .1
     }
 
     /// `W x (+ b)` with `W` `[out, in]` row-major.
@@ -192,7 +330,9 @@ impl Reference {
         let w = self.w(&format!("{name}.weight"));
         let inp = x.len();
         let out = w.len() / inp;
-        let mut y: Vec<f64> = (0..out).map(|o| (0..inp).map(|i| w[o * inp + i] * x[i]).sum()).collect();
+        let mut y: Vec<f64> = (0..out)
+            .map(|o| (0..inp).map(|i| w[o * inp + i] * x[i]).sum())
+            .collect();
         if let Some((_, b)) = self.t.get(&format!("{name}.bias")) {
             for (v, bb) in y.iter_mut().zip(b) {
                 *v += bb;
@@ -206,7 +346,10 @@ impl Reference {
         let ms = x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64;
         let inv = 1.0 / (ms + self.c.rms_norm_eps).sqrt();
         let gemma = self.c.architecture == Architecture::Gemma3;
-        x.iter().zip(w).map(|(v, w)| v * inv * if gemma { 1.0 + w } else { *w }).collect()
+        x.iter()
+            .zip(w)
+            .map(|(v, w)| v * inv * if gemma { 1.0 + w } else { *w })
+            .collect()
     }
 
     fn rope(&self, x: &mut [f64], pos: usize, theta: f64) {
@@ -225,7 +368,9 @@ impl Reference {
         match self.c.activation {
             Activation::Silu => g / (1.0 + (-g).exp()),
             Activation::GeluTanh => {
-                0.5 * g * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (g + 0.044715 * g * g * g)).tanh())
+                0.5 * g
+                    * (1.0
+                        + ((2.0 / std::f64::consts::PI).sqrt() * (g + 0.044715 * g * g * g)).tanh())
             }
         }
     }
@@ -238,15 +383,31 @@ impl Reference {
         let n = ids.len();
         let emb = self.w("model.embed_tokens.weight");
         let scale = if gemma { (hid as f64).sqrt() } else { 1.0 };
-        let mut x: Vec<Vec<f64>> =
-            ids.iter().map(|&t| emb[t as usize * hid..(t as usize + 1) * hid].iter().map(|v| v * scale).collect()).collect();
-        let mut out = RefOut { logits: vec![], gate_pre: vec![], gate_act: vec![], up: vec![], product: vec![] };
+        let mut x: Vec<Vec<f64>> = ids
+            .iter()
+            .map(|&t| {
+                emb[t as usize * hid..(t as usize + 1) * hid]
+                    .iter()
+                    .map(|v| v * scale)
+                    .collect()
+            })
+            .collect();
+        let mut out = RefOut {
+            logits: vec![],
+            gate_pre: vec![],
+            gate_act: vec![],
+            up: vec![],
+            product: vec![],
+        };
         for l in 0..c.num_layers {
             let p = format!("model.layers.{l}");
             let global = c.is_global_layer(l);
             let theta = c.rope_theta_for_layer(l);
             let window = if global { None } else { c.sliding_window };
-            let hs: Vec<Vec<f64>> = x.iter().map(|v| self.rms(&format!("{p}.input_layernorm.weight"), v)).collect();
+            let hs: Vec<Vec<f64>> = x
+                .iter()
+                .map(|v| self.rms(&format!("{p}.input_layernorm.weight"), v))
+                .collect();
             let mut qs = Vec::new();
             let mut ks = Vec::new();
             let mut vs = Vec::new();
@@ -283,10 +444,18 @@ impl Reference {
                 for head in 0..h {
                     let kv = head / (h / kvh);
                     let q = &qs[i][head * d..(head + 1) * d];
-                    let allowed: Vec<usize> = (0..=i).filter(|&j| window.is_none_or(|w| i - j < w)).collect();
+                    let allowed: Vec<usize> = (0..=i)
+                        .filter(|&j| window.is_none_or(|w| i - j < w))
+                        .collect();
                     let scores: Vec<f64> = allowed
                         .iter()
-                        .map(|&j| q.iter().zip(&ks[j][kv * d..(kv + 1) * d]).map(|(a, b)| a * b).sum::<f64>() * c.attention_scale)
+                        .map(|&j| {
+                            q.iter()
+                                .zip(&ks[j][kv * d..(kv + 1) * d])
+                                .map(|(a, b)| a * b)
+                                .sum::<f64>()
+                                * c.attention_scale
+                        })
                         .collect();
                     let mx = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
                     let e: Vec<f64> = scores.iter().map(|s| (s - mx).exp()).collect();
@@ -298,7 +467,11 @@ impl Reference {
                     }
                 }
                 let o = self.matvec(&format!("{p}.self_attn.o_proj"), &attn);
-                let o = if gemma { self.rms(&format!("{p}.post_attention_layernorm.weight"), &o) } else { o };
+                let o = if gemma {
+                    self.rms(&format!("{p}.post_attention_layernorm.weight"), &o)
+                } else {
+                    o
+                };
                 let hres: Vec<f64> = x[i].iter().zip(&o).map(|(a, b)| a + b).collect();
                 let m_in = if gemma {
                     self.rms(&format!("{p}.pre_feedforward_layernorm.weight"), &hres)
@@ -310,7 +483,11 @@ impl Reference {
                 let a: Vec<f64> = g.iter().map(|&v| self.act(v)).collect();
                 let prod: Vec<f64> = a.iter().zip(&u).map(|(x, y)| x * y).collect();
                 let m = self.matvec(&format!("{p}.mlp.down_proj"), &prod);
-                let m = if gemma { self.rms(&format!("{p}.post_feedforward_layernorm.weight"), &m) } else { m };
+                let m = if gemma {
+                    self.rms(&format!("{p}.post_feedforward_layernorm.weight"), &m)
+                } else {
+                    m
+                };
                 x[i] = hres.iter().zip(&m).map(|(a, b)| a + b).collect();
                 g_l.push(g);
                 a_l.push(a);
@@ -322,7 +499,11 @@ impl Reference {
             out.up.push(u_l);
             out.product.push(p_l);
         }
-        let head_name = if c.tie_word_embeddings { "model.embed_tokens" } else { "lm_head" };
+        let head_name = if c.tie_word_embeddings {
+            "model.embed_tokens"
+        } else {
+            "lm_head"
+        };
         for xi in &x {
             let hn = self.rms("model.norm.weight", xi);
             let mut lg = self.matvec(head_name, &hn);
@@ -346,8 +527,16 @@ impl Reference {
             let last = o.logits.last().unwrap().clone();
             let mut sorted = last.clone();
             sorted.sort_by(|a, b| b.partial_cmp(a).unwrap());
-            assert!(sorted[0] - sorted[1] > 1e-3, "reference greedy step is a near tie; pick another seed");
-            let best = last.iter().enumerate().max_by(|a, b| a.1.partial_cmp(b.1).unwrap()).unwrap().0 as u32;
+            assert!(
+                sorted[0] - sorted[1] > 1e-3,
+                "reference greedy step is a near tie; pick another seed"
+            );
+            let best = last
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.partial_cmp(b.1).unwrap())
+                .unwrap()
+                .0 as u32;
             seq.push(best);
             toks.push(best);
             logits.push(last);
