@@ -49,6 +49,10 @@ pub struct Args {
     /// No progress bars
     #[arg(long)]
     quiet: bool,
+    /// Run nothing: rewrite REPORT.md and the CSV files from the output folder's results.json
+    /// (e.g. after upgrading BridgeX, or to render a run stopped part-way)
+    #[arg(long)]
+    report_only: bool,
 }
 
 fn model_dir_name(spec: &str) -> String {
@@ -73,6 +77,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("docs/results").join(model_dir_name(&args.model)));
+    if args.report_only {
+        let path = out.join("results.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {} (run reproduce first)", path.display()))?;
+        let results: xtask::reproduce::results::Results = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a reproduce results document", path.display()))?;
+        xtask::reproduce::write_outputs(&results, &out)?;
+        print!("{}", render_summary(&results));
+        eprintln!("rewrote {}/REPORT.md from results.json", out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut opts = ReproduceOptions::new(out);
     opts.pairs = plan::pairs(Some(&args.pairs))?;
     if !args.tasks.is_empty() {

@@ -181,6 +181,8 @@ fn reproduce_en_sw_on_the_default_model() {
         !report.contains("### belebele"),
         "no pair has Belebele data"
     );
+    // `--report-only` renders from results.json alone: the same report.
+    assert_eq!(xtask::reproduce::report::render(&json), report);
     // Every image the report links exists.
     for link in report.split("](").skip(1) {
         let path = &link[..link.find(')').unwrap()];

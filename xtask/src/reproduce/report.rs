@@ -306,6 +306,13 @@ fn findings(o: &mut String, r: &Results) {
             .collect();
         let at_oracle = oracle_gap.iter().filter(|d| d.abs() < 1e-9).count();
         let best_direct = Tally::of(tasks(), &Baseline::Oracle, &Baseline::Direct);
+        if tasks().all(|t| t.rows.iter().all(|r| r.score == 0.0)) {
+            let _ = writeln!(
+                o,
+                "- **{name}**: every route of every pair scored 0, so the task says nothing about bridges here: the model's answers did not parse as an answer of the task (read `runs/<pair>/eval/*.jsonl`)."
+            );
+            continue;
+        }
         let _ = writeln!(
             o,
             "- **{name}** ({}): HSIC-chosen bridge vs direct: {}; vs a random bridge: {}. The HSIC choice scored as well as the oracle in {at_oracle} of {} pairs (mean gap to the oracle {}). Even the oracle bridge beat direct in {} of {} pairs.",
@@ -329,7 +336,7 @@ fn rankings(o: &mut String, r: &Results) {
     let _ = writeln!(o, "## Bridge rankings\n");
     let _ = writeln!(
         o,
-        "| pair | families | tiers | HSIC ranking (bridge score) | HSIC choice | FLORES-similarity choice | probe words: dictionary, filter | σ-collapsed layers left out |\n|---|---|---|---|---|---|---|---|"
+        "| pair | families | tiers | HSIC ranking (bridge score) | HSIC choice | FLORES-similarity choice | probe words: dictionary, filter | σ-collapsed window layers left out (all candidates) |\n|---|---|---|---|---|---|---|---|"
     );
     for p in &r.pairs {
         let Some(b) = &p.bridge else {
@@ -359,7 +366,11 @@ fn rankings(o: &mut String, r: &Results) {
             p.tiers.1,
             b.chosen.as_deref().unwrap_or("none"),
             p.flores_choice.as_deref().unwrap_or("–"),
-            b.dictionary,
+            // The origin says where the words come from; the split details are in results.json.
+            b.dictionary
+                .split(" Train from")
+                .next()
+                .unwrap_or(&b.dictionary),
             b.filter_survived,
             b.filter_judged,
             if b.filter_fell_back {
