@@ -209,18 +209,11 @@ fn settings(o: &mut String, r: &Results) {
         r.pairs
             .iter()
             .find_map(|p| p.bridge.as_ref().map(|_| ()))
-            .map_or("scaled to depth".to_string(), |_| {
-                let (f, l) = window_of(r.model.layers);
-                format!("{f}..={l}")
+            .and_then(|_| neuron_probe::LayerWindow::default_for(r.model.layers).ok())
+            .map_or("scaled to depth".to_string(), |w| {
+                format!("{}..={}", w.first, w.last)
             })
     );
-}
-
-/// METHOD.md §5's window, for the settings line.
-fn window_of(layers: usize) -> (usize, usize) {
-    let f = (0.3125 * layers as f64).round() as usize;
-    let l = ((0.6875 * layers as f64).round() as usize).saturating_sub(1);
-    (f, l)
 }
 
 fn findings(o: &mut String, r: &Results) {
