@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use safetensors::{Dtype, SafeTensors};
 use serde_json::Value;
 
-use crate::config::{Activation, Architecture, ModelConfig};
+use crate::config::{Activation, Architecture, ModelConfig, RopeScaling};
 use crate::error::{Error, Result};
 use crate::gguf::FileBytes;
 use crate::tokenizer::Tokenizer;
@@ -311,8 +311,7 @@ pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Ve
             )));
         }
     };
-    let rope_theta =
-        f64_key("rope_theta")?.unwrap_or(if is_gemma { 1_000_000.0 } else { 10_000.0 });
+    let rope = rope_from_hf(&get, is_gemma, head_dim, &err)?;
     let use_sliding = get("use_sliding_window")
         .and_then(Value::as_bool)
         .unwrap_or(true);
@@ -331,8 +330,9 @@ pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Ve
         num_kv_heads,
         head_dim,
         rms_norm_eps: f64_key("rms_norm_eps")?.unwrap_or(1e-6),
-        rope_theta,
+        rope_theta: rope.theta,
         rope_local_theta: None,
+        rope_scaling: rope.scaling,
         sliding_window,
         sliding_window_pattern: None,
         attention_scale: 1.0 / (head_dim as f64).sqrt(),
@@ -346,7 +346,10 @@ pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Ve
         max_position_embeddings: usize_key("max_position_embeddings")?.unwrap_or(2048),
     };
     if is_gemma {
-        config.rope_local_theta = Some(f64_key("rope_local_base_freq")?.unwrap_or(10_000.0));
+        config.rope_local_theta = Some(match rope.local_theta {
+            Some(t) => t,
+            None => f64_key("rope_local_base_freq")?.unwrap_or(10_000.0),
+        });
         // `sliding_window_pattern` (older transformers), `_sliding_window_pattern` (newer), or the
         // per-layer `layer_types` ("sliding_attention" x5, "full_attention", ...), else Gemma 3's 6.
         let explicit = match usize_key("sliding_window_pattern")? {
@@ -367,4 +370,160 @@ pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Ve
         }
     }
     Ok((config, eos))
+}
+
+/// RoPE settings read from `config.json`.
+struct HfRope {
+    theta: f64,
+    scaling: Option<RopeScaling>,
+    /// The sliding-window layers' base, where `rope_parameters` gives one per layer type.
+    local_theta: Option<f64>,
+}
+
+/// RoPE base and scaling. Transformers 4 writes `rope_theta` and `rope_scaling` (plus gemma3's
+/// `rope_local_base_freq`); transformers 5 writes `rope_parameters`, either one object (base and
+/// scaling together) or one per layer type (`full_attention`, `sliding_attention`). A non-null
+/// `rope_scaling` wins over `rope_parameters`, as in transformers 5.
+fn rope_from_hf<'a>(
+    get: &dyn Fn(&str) -> Option<&'a Value>,
+    is_gemma: bool,
+    head_dim: usize,
+    err: &dyn Fn(String) -> Error,
+) -> Result<HfRope> {
+    let number = |v: Option<&Value>, key: &str| -> Result<Option<f64>> {
+        v.filter(|v| !v.is_null())
+            .map(|v| {
+                v.as_f64()
+                    .ok_or_else(|| err(format!("key `{key}`: expected a number, found {v}")))
+            })
+            .transpose()
+    };
+    let params = get("rope_parameters").filter(|v| v.as_object().is_some_and(|o| !o.is_empty()));
+    let per_layer_type = params.and_then(Value::as_object).is_some_and(|o| {
+        o.keys()
+            .all(|k| k == "full_attention" || k == "sliding_attention")
+    });
+    let (global, global_key, sliding) = match params {
+        Some(p) if per_layer_type => (
+            p.get("full_attention"),
+            "rope_parameters.full_attention",
+            p.get("sliding_attention"),
+        ),
+        Some(p) => (Some(p), "rope_parameters", None),
+        None => (None, "rope_parameters", None),
+    };
+    let theta = match number(
+        global.and_then(|g| g.get("rope_theta")),
+        &format!("{global_key}.rope_theta"),
+    )? {
+        Some(t) => t,
+        None => number(get("rope_theta"), "rope_theta")?.unwrap_or(if is_gemma {
+            1_000_000.0
+        } else {
+            10_000.0
+        }),
+    };
+    let scaling = match get("rope_scaling") {
+        Some(v) => rope_scaling_from_hf(v, "rope_scaling", head_dim, err)?,
+        None => match global {
+            Some(g) => rope_scaling_from_hf(g, global_key, head_dim, err)?,
+            None => None,
+        },
+    };
+    let mut local_theta = None;
+    if let Some(s) = sliding {
+        let key = "rope_parameters.sliding_attention";
+        local_theta = number(s.get("rope_theta"), &format!("{key}.rope_theta"))?;
+        if rope_scaling_from_hf(s, key, head_dim, err)?.is_some() {
+            return Err(err(format!(
+                "key `{key}.rope_type`: scaled RoPE on sliding-window layers is not supported \
+                 (only \"default\")"
+            )));
+        }
+    }
+    Ok(HfRope {
+        theta,
+        scaling,
+        local_theta,
+    })
+}
+
+/// The rope types [`rope_scaling_from_hf`] reads.
+const HF_ROPE_TYPES: &str = "default, linear, llama3";
+
+/// One `rope_scaling` / `rope_parameters` object (`key` names it in errors) -> scaling;
+/// `rope_type` (or the older `type`) "default", or an empty object, is none.
+fn rope_scaling_from_hf(
+    v: &Value,
+    key: &str,
+    head_dim: usize,
+    err: &dyn Fn(String) -> Error,
+) -> Result<Option<RopeScaling>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let obj = v.as_object().ok_or_else(|| {
+        err(format!(
+            "key `{key}`: expected an object or null, found {v}"
+        ))
+    })?;
+    if obj.is_empty() {
+        return Ok(None);
+    }
+    let type_value = obj
+        .get("rope_type")
+        .filter(|t| !t.is_null())
+        .or_else(|| obj.get("type").filter(|t| !t.is_null()));
+    let rope_type = match type_value {
+        None => {
+            return Err(err(format!(
+                "key `{key}.rope_type` is missing (supported: {HF_ROPE_TYPES})"
+            )));
+        }
+        Some(t) => t.as_str().ok_or_else(|| {
+            err(format!(
+                "key `{key}.rope_type`: expected a string, found {t}"
+            ))
+        })?,
+    };
+    let number = |name: &str| -> Result<f64> {
+        let v = obj.get(name).filter(|v| !v.is_null()).ok_or_else(|| {
+            err(format!(
+                "key `{key}.{name}` is missing (needed by rope_type \"{rope_type}\")"
+            ))
+        })?;
+        v.as_f64()
+            .ok_or_else(|| err(format!("key `{key}.{name}`: expected a number, found {v}")))
+    };
+    let scaling = match rope_type {
+        "default" => return Ok(None),
+        "linear" => RopeScaling::Linear {
+            factor: number("factor")?,
+        },
+        "llama3" => {
+            let name = "original_max_position_embeddings";
+            let orig = number(name)?;
+            if !(orig >= 1.0 && orig.fract() == 0.0 && orig <= u32::MAX as f64) {
+                return Err(err(format!(
+                    "key `{key}.{name}`: expected a positive integer, found {orig}"
+                )));
+            }
+            RopeScaling::Llama3 {
+                factor: number("factor")?,
+                low_freq_factor: number("low_freq_factor")?,
+                high_freq_factor: number("high_freq_factor")?,
+                original_max_position_embeddings: orig as usize,
+            }
+        }
+        other => {
+            return Err(err(format!(
+                "key `{key}.rope_type`: RoPE scaling \"{other}\" is not supported \
+                 (supported: {HF_ROPE_TYPES})"
+            )));
+        }
+    };
+    scaling
+        .check(head_dim)
+        .map_err(|e| err(format!("key `{key}`: {e}")))?;
+    Ok(Some(scaling))
 }

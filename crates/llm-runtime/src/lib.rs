@@ -4,6 +4,9 @@
 //! - **Loading** ([`spec`]): a local GGUF file or Hugging Face directory, `hf:ORG/NAME[@REV]`,
 //!   or the default `gemma-3-270m` (fetched once, sha256-checked, cached). The loaders
 //!   ([`gguf`], [`hf`]) hand the model f32 tensors under HF names and layouts ([`WeightSource`]).
+//! - **RoPE scaling** ([`RopeScaling`]): HF `rope_scaling` of type `linear` (Gemma 3 4B+: global
+//!   layers only) and `llama3` (Llama 3.1/3.2), GGUF linear scaling metadata and llama.cpp's
+//!   `rope_freqs.weight`; other kinds (`yarn`, `dynamic`, `longrope`, ...) are load errors.
 //! - **Inference** ([`Model`], [`Transformer`]): batched prefill of prompts of different lengths
 //!   (padding never counts), greedy generation with a KV cache and stop strings.
 //! - **Capture** ([`capture`]): MLP activations at a chosen [`CaptureSite`], reduced on the
@@ -58,7 +61,7 @@ pub mod tokenizer;
 pub mod weights;
 
 pub use capture::{CaptureSite, CorpusStats, PromptMeans};
-pub use config::{Activation, Architecture, ModelConfig};
+pub use config::{Activation, Architecture, ModelConfig, RopeScaling};
 pub use device::{BackendKind, Dtype, RuntimeDevice};
 pub use error::{Error, Result};
 pub use generate::{FinishReason, GenerateOptions, Generation, TokenLogit};

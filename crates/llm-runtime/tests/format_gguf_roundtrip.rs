@@ -1,11 +1,12 @@
 //! GGUF writer -> reader round trips, a hand-assembled file, and tiny llama/qwen2/gemma3 models
-//! read back as HF-named weights (q/k un-permuted, Gemma norms shifted by -1).
+//! read back as HF-named weights (q/k un-permuted, Gemma norms shifted by -1), and their RoPE
+//! scaling metadata and `rope_freqs.weight` tensor.
 
 use half::f16;
 use llm_runtime::gguf::{
-    GgmlType, GgufFile, GgufWeights, GgufWriter, MetadataArray, MetadataValue,
+    GgmlType, GgufFile, GgufWeights, GgufWriter, MetadataArray, MetadataValue, ROPE_FREQS_TENSOR,
 };
-use llm_runtime::{Activation, Architecture, WeightSource};
+use llm_runtime::{Activation, Architecture, RopeScaling, WeightSource};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -390,6 +391,12 @@ fn gguf_name(arch: Architecture, hf: &str) -> String {
 type HfTensor = (String, Vec<usize>, Vec<f32>);
 
 fn write_tiny(t: &Tiny, arch_name: &str) -> (Vec<u8>, Vec<HfTensor>) {
+    let (w, tensors) = tiny_writer(t, arch_name);
+    (w.to_bytes(), tensors)
+}
+
+/// The writer of [`write_tiny`], before serialisation (for tests that add keys or tensors).
+fn tiny_writer(t: &Tiny, arch_name: &str) -> (GgufWriter, Vec<HfTensor>) {
     let tensors = t.hf_tensors();
     let mut w = GgufWriter::new();
     w.add_metadata(
@@ -445,7 +452,7 @@ fn write_tiny(t: &Tiny, arch_name: &str) -> (Vec<u8>, Vec<HfTensor>) {
         }
         w.add_tensor(gname, shape, &stored, GgmlType::F32).unwrap();
     }
-    (w.to_bytes(), tensors)
+    (w, tensors)
 }
 
 fn check_tiny(t: &Tiny, arch_name: &str) -> GgufWeights {
@@ -503,6 +510,7 @@ fn tiny_llama_unpermutes_q_and_k() {
     );
     assert_eq!(c.rms_norm_eps, 1e-5);
     assert_eq!(c.rope_theta, 500_000.0);
+    assert_eq!(c.rope_scaling, None);
     assert_eq!(c.attention_scale, 1.0 / 8f64.sqrt());
     assert_eq!(c.activation, Activation::Silu);
     assert!(c.tie_word_embeddings);
@@ -607,4 +615,146 @@ fn unsupported_architecture_and_missing_keys_are_errors() {
         e.to_string().contains("k.gguf") && e.to_string().contains("llama.block_count"),
         "{e}"
     );
+}
+
+/// A tiny llama or gemma3 file with extra metadata / tensors added by `edit`, opened.
+fn open_tiny_with(
+    arch: Architecture,
+    name: &str,
+    edit: impl FnOnce(&mut GgufWriter),
+) -> llm_runtime::Result<GgufWeights> {
+    let t = Tiny {
+        arch,
+        hidden: 32,
+        ffn: 64,
+        heads: 4,
+        kv_heads: 2,
+        head_dim: 8,
+        layers: if arch == Architecture::Gemma3 { 7 } else { 1 },
+        vocab: 10,
+    };
+    let arch_name = if arch == Architecture::Gemma3 {
+        "gemma3"
+    } else {
+        "llama"
+    };
+    let (mut w, _) = tiny_writer(&t, arch_name);
+    edit(&mut w);
+    GgufWeights::from_file(GgufFile::from_bytes(w.to_bytes(), name)?)
+}
+
+#[test]
+fn rope_scaling_metadata_and_frequency_factors() {
+    let llama = Architecture::Llama;
+    let string = |s: &str| MetadataValue::String(s.into());
+    let scaling = |w: llm_runtime::Result<GgufWeights>| w.unwrap().config().rope_scaling.clone();
+
+    // Linear: explicit type, llama.cpp's default type (absent), and the older key.
+    let linear = Some(RopeScaling::Linear { factor: 4.0 });
+    let got = scaling(open_tiny_with(llama, "a.gguf", |w| {
+        w.add_metadata("llama.rope.scaling.type", string("linear"));
+        w.add_metadata("llama.rope.scaling.factor", MetadataValue::F32(4.0));
+    }));
+    assert_eq!(got, linear);
+    let got = scaling(open_tiny_with(llama, "b.gguf", |w| {
+        w.add_metadata("llama.rope.scaling.factor", MetadataValue::F32(4.0));
+    }));
+    assert_eq!(got, linear);
+    let got = scaling(open_tiny_with(llama, "c.gguf", |w| {
+        w.add_metadata("llama.rope.scale_linear", MetadataValue::F32(4.0));
+    }));
+    assert_eq!(got, linear);
+    // Type "none", or a factor of 0 (llama.cpp: unset), is no scaling.
+    let got = scaling(open_tiny_with(llama, "d.gguf", |w| {
+        w.add_metadata("llama.rope.scaling.type", string("none"));
+        w.add_metadata("llama.rope.scaling.factor", MetadataValue::F32(4.0));
+    }));
+    assert_eq!(got, None);
+    let got = scaling(open_tiny_with(llama, "e.gguf", |w| {
+        w.add_metadata("llama.rope.scaling.type", string("linear"));
+        w.add_metadata("llama.rope.scaling.factor", MetadataValue::F32(0.0));
+    }));
+    assert_eq!(got, None);
+
+    // llama.cpp's Llama 3 conversion: one factor per rotary pair (head_dim 8: 4 pairs).
+    let factors = [1.0f32, 1.5, 8.0, 8.0];
+    let got = scaling(open_tiny_with(llama, "f.gguf", |w| {
+        w.add_tensor(ROPE_FREQS_TENSOR, &[4], &factors, GgmlType::F32)
+            .unwrap();
+    }));
+    assert_eq!(
+        got,
+        Some(RopeScaling::Frequencies {
+            factors: factors.to_vec()
+        })
+    );
+    // Both: each frequency is divided by its factor and by the linear factor.
+    let got = scaling(open_tiny_with(llama, "g.gguf", |w| {
+        w.add_metadata("llama.rope.scaling.factor", MetadataValue::F32(2.0));
+        w.add_tensor(ROPE_FREQS_TENSOR, &[4], &factors, GgmlType::F32)
+            .unwrap();
+    }));
+    assert_eq!(
+        got,
+        Some(RopeScaling::Frequencies {
+            factors: vec![2.0, 3.0, 16.0, 16.0]
+        })
+    );
+
+    // Gemma 3 4B: linear 8 on the global layers (every 6th), none on the sliding ones.
+    let w = open_tiny_with(Architecture::Gemma3, "gemma.gguf", |w| {
+        w.add_metadata("gemma3.rope.scaling.type", string("linear"));
+        w.add_metadata("gemma3.rope.scaling.factor", MetadataValue::F32(8.0));
+    })
+    .unwrap();
+    let c = w.config();
+    let linear8 = RopeScaling::Linear { factor: 8.0 };
+    assert_eq!(c.rope_for_layer(5), (500_000.0, Some(&linear8)));
+    assert_eq!(c.rope_for_layer(4), (10_000.0, None));
+    assert_eq!(c.rope_for_layer(6), (10_000.0, None));
+
+    // Unsupported types and malformed factors are errors naming the file and the key/tensor.
+    for kind in ["yarn", "longrope"] {
+        let e = open_tiny_with(llama, "y.gguf", |w| {
+            w.add_metadata("llama.rope.scaling.type", string(kind));
+            w.add_metadata("llama.rope.scaling.factor", MetadataValue::F32(4.0));
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("y.gguf") && e.contains("llama.rope.scaling.type") && e.contains(kind),
+            "{e}"
+        );
+    }
+    let e = open_tiny_with(llama, "n.gguf", |w| {
+        w.add_metadata("llama.rope.scaling.factor", MetadataValue::F32(-2.0));
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("n.gguf") && e.contains("llama.rope.scaling.factor"),
+        "{e}"
+    );
+    let e = open_tiny_with(llama, "r.gguf", |w| {
+        w.add_tensor(ROPE_FREQS_TENSOR, &[3], &[1.0, 2.0, 3.0], GgmlType::F32)
+            .unwrap();
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("r.gguf") && e.contains(ROPE_FREQS_TENSOR) && e.contains("3 frequency factors"),
+        "{e}"
+    );
+    let e = open_tiny_with(llama, "z.gguf", |w| {
+        w.add_tensor(
+            ROPE_FREQS_TENSOR,
+            &[4],
+            &[1.0, 0.0, 1.0, 1.0],
+            GgmlType::F32,
+        )
+        .unwrap();
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("z.gguf") && e.contains(ROPE_FREQS_TENSOR), "{e}");
 }

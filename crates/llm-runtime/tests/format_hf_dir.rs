@@ -1,12 +1,14 @@
 //! HF checkpoint directories: config.json parsing per family, single and sharded safetensors,
-//! f32/f16/bf16 conversion, multimodal Gemma 3 names, and errors that name file and key.
+//! f32/f16/bf16 conversion, multimodal Gemma 3 names, RoPE scaling (`rope_scaling`,
+//! `rope_parameters`), and errors that name file and key.
 
 use std::path::Path;
 
-use llm_runtime::hf::HfWeights;
-use llm_runtime::{Activation, Architecture, WeightSource};
+use llm_runtime::hf::{HfWeights, config_from_hf_json};
+use llm_runtime::{Activation, Architecture, ModelConfig, RopeScaling, WeightSource};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, serialize_to_file};
+use serde_json::json;
 
 /// (name, dtype, shape, raw little-endian bytes)
 type RawTensor = (&'static str, Dtype, Vec<usize>, Vec<u8>);
@@ -342,6 +344,191 @@ fn errors_name_file_and_key() {
     let e = HfWeights::open(dir.path()).unwrap_err().to_string();
     assert!(
         e.contains("model.safetensors") && e.contains("safetensors"),
+        "{e}"
+    );
+}
+
+/// `config.json` of a two-layer llama with `extra` merged in, parsed as if read from `path`.
+fn llama_with(extra: serde_json::Value, path: &Path) -> llm_runtime::Result<ModelConfig> {
+    let mut cfg = serde_json::json!({"model_type": "llama", "hidden_size": 256,
+        "intermediate_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
+        "vocab_size": 4, "rope_theta": 500000.0, "max_position_embeddings": 131072});
+    for (k, v) in extra.as_object().unwrap() {
+        cfg[k] = v.clone();
+    }
+    config_from_hf_json(&cfg, path).map(|(c, _)| c)
+}
+
+#[test]
+fn rope_scaling_is_read_or_refused() {
+    let path = Path::new("/models/x/config.json");
+    let llama3 = RopeScaling::Llama3 {
+        factor: 8.0,
+        low_freq_factor: 1.0,
+        high_freq_factor: 4.0,
+        original_max_position_embeddings: 8192,
+    };
+    // Llama 3.1 8B's rope_scaling, verbatim.
+    let c = llama_with(
+        json!({"rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+            "original_max_position_embeddings": 8192, "rope_type": "llama3"}}),
+        path,
+    )
+    .unwrap();
+    assert_eq!(c.rope_scaling, Some(llama3.clone()));
+    assert_eq!(c.rope_for_layer(1), (500000.0, Some(&llama3)));
+    // Linear, under the older `type` key.
+    let c = llama_with(
+        json!({"rope_scaling": {"type": "linear", "factor": 2.0}}),
+        path,
+    )
+    .unwrap();
+    assert_eq!(c.rope_scaling, Some(RopeScaling::Linear { factor: 2.0 }));
+    // null, absent, "default" and {} are no scaling.
+    for extra in [
+        json!({"rope_scaling": null}),
+        json!({}),
+        json!({"rope_scaling": {"rope_type": "default"}}),
+        json!({"rope_scaling": {}}),
+    ] {
+        let c = llama_with(extra.clone(), path).unwrap();
+        assert_eq!(c.rope_scaling, None, "{extra}");
+        assert_eq!(c.rope_theta, 500000.0, "{extra}");
+    }
+    // Anything else is refused, naming the file, the key and what is supported.
+    for kind in ["yarn", "dynamic", "longrope", "su"] {
+        let e = llama_with(
+            json!({"rope_scaling": {"rope_type": kind, "factor": 4.0,
+                "original_max_position_embeddings": 32768}}),
+            path,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("/models/x/config.json")
+                && e.contains("`rope_scaling.rope_type`")
+                && e.contains(kind)
+                && e.contains("default, linear, llama3"),
+            "{e}"
+        );
+    }
+    // Missing or unusable parameters are errors too.
+    let e = llama_with(
+        json!({"rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+            "high_freq_factor": 4.0}}),
+        path,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("config.json") && e.contains("rope_scaling.original_max_position_embeddings"),
+        "{e}"
+    );
+    let e = llama_with(json!({"rope_scaling": {"rope_type": "linear"}}), path)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("rope_scaling.factor"), "{e}");
+    let e = llama_with(
+        json!({"rope_scaling": {"rope_type": "linear", "factor": -1.0}}),
+        path,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("rope_scaling") && e.contains("-1"), "{e}");
+    let e = llama_with(json!({"rope_scaling": {"factor": 2.0}}), path)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("rope_scaling.rope_type` is missing"), "{e}");
+
+    // Transformers 5's `rope_parameters`: one object for llama ...
+    let c = llama_with(
+        json!({"rope_theta": null, "rope_parameters": {"rope_type": "llama3", "rope_theta": 500000.0,
+            "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+            "original_max_position_embeddings": 8192}}),
+        path,
+    )
+    .unwrap();
+    assert_eq!((c.rope_theta, c.rope_scaling), (500000.0, Some(llama3)));
+    let e = llama_with(
+        json!({"rope_parameters": {"rope_type": "yarn", "rope_theta": 1e6, "factor": 4.0}}),
+        path,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("`rope_parameters.rope_type`") && e.contains("yarn"),
+        "{e}"
+    );
+}
+
+#[test]
+fn gemma3_linear_scaling_is_for_global_layers() {
+    let path = Path::new("/models/gemma-3-4b/config.json");
+    // Gemma 3 4B's text config (trimmed): linear scaling 8 on the global layers.
+    let gemma = |rope: serde_json::Value| {
+        let mut text = json!({"model_type": "gemma3_text", "hidden_size": 2560,
+            "intermediate_size": 10240, "num_hidden_layers": 34, "num_attention_heads": 8,
+            "num_key_value_heads": 4, "head_dim": 256, "vocab_size": 262208,
+            "query_pre_attn_scalar": 256, "sliding_window": 1024, "sliding_window_pattern": 6});
+        for (k, v) in rope.as_object().unwrap() {
+            text[k] = v.clone();
+        }
+        let cfg = json!({"model_type": "gemma3", "text_config": text});
+        config_from_hf_json(&cfg, path).map(|(c, _)| c)
+    };
+    let linear = RopeScaling::Linear { factor: 8.0 };
+    let check = |c: &ModelConfig| {
+        assert_eq!(c.rope_scaling, Some(linear.clone()));
+        assert_eq!(c.rope_for_layer(5), (1_000_000.0, Some(&linear)));
+        assert_eq!(c.rope_for_layer(4), (10_000.0, None));
+        assert_eq!(c.rope_for_layer(6), (10_000.0, None));
+    };
+    check(
+        &gemma(
+            json!({"rope_theta": 1000000.0, "rope_local_base_freq": 10000.0,
+            "rope_scaling": {"factor": 8.0, "rope_type": "linear"}}),
+        )
+        .unwrap(),
+    );
+    // Transformers 5: one rope_parameters object per layer type.
+    check(
+        &gemma(json!({"rope_parameters": {
+            "full_attention": {"rope_type": "linear", "factor": 8.0, "rope_theta": 1000000.0},
+            "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}}}))
+        .unwrap(),
+    );
+    // Scaled sliding-window layers are not implemented: refused, not ignored.
+    let e = gemma(json!({"rope_parameters": {
+        "full_attention": {"rope_type": "default", "rope_theta": 1000000.0},
+        "sliding_attention": {"rope_type": "linear", "factor": 2.0, "rope_theta": 10000.0}}}))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("gemma-3-4b/config.json")
+            && e.contains("rope_parameters.sliding_attention.rope_type"),
+        "{e}"
+    );
+    // Gemma 3 1B / 270M: rope_scaling null.
+    let c = gemma(json!({"rope_scaling": null})).unwrap();
+    assert_eq!(c.rope_scaling, None);
+    assert_eq!(c.rope_for_layer(5), (1_000_000.0, None));
+}
+
+#[test]
+fn unsupported_rope_scaling_in_a_directory_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "config.json",
+        r#"{"model_type": "qwen2", "hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1,
+            "num_attention_heads": 2, "vocab_size": 2,
+            "rope_scaling": {"type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}}"#,
+    );
+    let e = HfWeights::open(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains(&dir.path().join("config.json").display().to_string())
+            && e.contains("rope_scaling.rope_type")
+            && e.contains("yarn"),
         "{e}"
     );
 }

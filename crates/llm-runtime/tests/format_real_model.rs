@@ -75,6 +75,7 @@ fn config_matches_models_md() {
     assert_eq!(c.attention_scale, 1.0 / 16.0);
     assert_eq!(c.rope_theta, 1_000_000.0);
     assert_eq!(c.rope_local_theta, Some(10_000.0));
+    assert_eq!(c.rope_scaling, None); // Gemma 3 270M: rope_scaling null
     assert_eq!(c.sliding_window, Some(512));
     assert_eq!(c.sliding_window_pattern, Some(6));
     assert_eq!(c.final_logit_softcapping, None);

@@ -1,16 +1,18 @@
 //! The same tiny random model written as an HF checkpoint directory (config.json +
 //! model.safetensors) and as GGUF files (F32, and Q8_0 matrices), read back through the
 //! loaders: logits must match the in-memory model (for Q8_0, the in-memory model with its
-//! matrices rounded by a naive Q8_0 written here, following ggml's reference quantiser).
+//! matrices rounded by a naive Q8_0 written here, following ggml's reference quantiser). With
+//! RoPE scaling, HF's `rope_scaling` and llama.cpp's encoding of it (linear metadata, or the
+//! `rope_freqs.weight` divisors its converter writes for Llama 3) must give the same logits.
 
 mod model_common;
 
 use std::collections::HashMap;
 
 use llm_runtime::gguf::names::{hf_to_gguf, permute_qk};
-use llm_runtime::gguf::{GgmlType, GgufWeights, GgufWriter, MetadataValue};
+use llm_runtime::gguf::{GgmlType, GgufWeights, GgufWriter, MetadataValue, ROPE_FREQS_TENSOR};
 use llm_runtime::hf::HfWeights;
-use llm_runtime::{Architecture, Dtype, RuntimeDevice, Transformer, WeightSource};
+use llm_runtime::{Architecture, Dtype, RopeScaling, RuntimeDevice, Transformer, WeightSource};
 use model_common::tiny::{Family, MemWeights, config};
 use serde_json::json;
 
@@ -67,6 +69,22 @@ fn write_hf(w: &MemWeights, dir: &std::path::Path) {
         "max_position_embeddings": c.max_position_embeddings,
         "hidden_act": if c.architecture == Architecture::Gemma3 { "gelu_pytorch_tanh" } else { "silu" },
     });
+    let rope_scaling = match &c.rope_scaling {
+        None => json!(null),
+        Some(RopeScaling::Linear { factor }) => json!({"rope_type": "linear", "factor": factor}),
+        Some(RopeScaling::Llama3 {
+            factor,
+            low_freq_factor,
+            high_freq_factor,
+            original_max_position_embeddings,
+        }) => json!({"rope_type": "llama3", "factor": factor,
+            "low_freq_factor": low_freq_factor, "high_freq_factor": high_freq_factor,
+            "original_max_position_embeddings": original_max_position_embeddings}),
+        Some(other) => panic!("HF configs have no {other:?}"),
+    };
+    cfg.as_object_mut()
+        .unwrap()
+        .insert("rope_scaling".into(), rope_scaling);
     if c.architecture == Architecture::Gemma3 {
         let o = cfg.as_object_mut().unwrap();
         o.insert("rope_local_base_freq".into(), json!(c.rope_local_theta));
@@ -197,6 +215,44 @@ fn write_gguf(w: &MemWeights, path: &std::path::Path, matrices: GgmlType) {
             MetadataValue::F32(c.final_logit_softcapping.unwrap() as f32),
         );
     }
+    match &c.rope_scaling {
+        None => {}
+        Some(RopeScaling::Linear { factor }) => {
+            g.add_metadata(
+                k("rope.scaling.type"),
+                MetadataValue::String("linear".into()),
+            );
+            g.add_metadata(k("rope.scaling.factor"), MetadataValue::F32(*factor as f32));
+        }
+        Some(RopeScaling::Llama3 {
+            factor,
+            low_freq_factor,
+            high_freq_factor,
+            original_max_position_embeddings,
+        }) => {
+            // llama.cpp's converter: Llama 3 scaling becomes one divisor per rotary pair.
+            let (low, high) = (*low_freq_factor, *high_freq_factor);
+            let orig = *original_max_position_embeddings as f64;
+            let factors: Vec<f32> = (0..c.head_dim / 2)
+                .map(|i| {
+                    let freq = 1.0 / c.rope_theta.powf((2 * i) as f64 / c.head_dim as f64);
+                    let wavelen = 2.0 * std::f64::consts::PI / freq;
+                    let divisor = if wavelen < orig / high {
+                        1.0
+                    } else if wavelen > orig / low {
+                        *factor
+                    } else {
+                        let smooth = (orig / wavelen - low) / (high - low);
+                        1.0 / ((1.0 - smooth) / factor + smooth)
+                    };
+                    divisor as f32
+                })
+                .collect();
+            g.add_tensor(ROPE_FREQS_TENSOR, &[factors.len()], &factors, GgmlType::F32)
+                .unwrap();
+        }
+        Some(other) => panic!("not written: {other:?}"),
+    }
     let mut names: Vec<&String> = w.tensors.keys().collect();
     names.sort();
     for name in names {
@@ -276,5 +332,57 @@ fn model_formats_hf_and_gguf_give_the_same_logits() {
             d <= 1e-4,
             "{family:?}: GGUF Q8_0 logits differ from naive Q8_0 by {d}"
         );
+    }
+}
+
+#[test]
+fn model_formats_rope_scaling_survives_hf_and_gguf() {
+    // Llama 3 scaling with thresholds 32 and 128 against wavelengths 2pi, 20pi, 200pi, 2000pi
+    // (theta 1e4, head_dim 8): one pair kept, one blended, two divided by the factor.
+    let llama3 = RopeScaling::Llama3 {
+        factor: 8.0,
+        low_freq_factor: 1.0,
+        high_freq_factor: 4.0,
+        original_max_position_embeddings: 128,
+    };
+    for (family, seed, scaling) in [
+        (Family::Llama, 31, llama3),
+        (Family::Qwen2, 32, RopeScaling::Linear { factor: 4.0 }),
+        (Family::Gemma3, 33, RopeScaling::Linear { factor: 8.0 }),
+    ] {
+        let plain = roundtrip_model(family, seed);
+        let mut w = plain.clone();
+        w.config.rope_scaling = Some(scaling.clone());
+        let want = logits(&w);
+        let effect = max_diff(&want, &logits(&plain));
+        assert!(
+            effect > 1e-2,
+            "{family:?}: scaling should change the logits (by {effect})"
+        );
+        let dir = tempfile::tempdir().unwrap();
+
+        let hf_dir = dir.path().join("hf");
+        std::fs::create_dir(&hf_dir).unwrap();
+        write_hf(&w, &hf_dir);
+        let hf = HfWeights::open(&hf_dir).unwrap();
+        assert_eq!(hf.config().rope_scaling.as_ref(), Some(&scaling));
+        let d = max_diff(&logits(&hf), &want);
+        assert!(d <= 1e-6, "{family:?}: HF logits differ by {d}");
+
+        let path = dir.path().join("f32.gguf");
+        write_gguf(&w, &path, GgmlType::F32);
+        let g = GgufWeights::open(&path).unwrap();
+        match (&scaling, g.config().rope_scaling.as_ref()) {
+            (RopeScaling::Llama3 { .. }, Some(RopeScaling::Frequencies { factors })) => {
+                // Pair 0 kept, pair 1 blended (wavelen 20pi: smooth = (128 / 20pi - 1) / 3),
+                // pairs 2 and 3 divided by 8.
+                let smooth = (128.0 / (20.0 * std::f64::consts::PI) - 1.0) / 3.0;
+                let blended = (1.0 / ((1.0 - smooth) / 8.0 + smooth)) as f32;
+                assert_eq!(factors, &[1.0, blended, 8.0, 8.0]);
+            }
+            (s, got) => assert_eq!(got, Some(s), "{family:?}"),
+        }
+        let d = max_diff(&logits(&g), &want);
+        assert!(d <= 1e-5, "{family:?}: GGUF logits differ by {d}");
     }
 }

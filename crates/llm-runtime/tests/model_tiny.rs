@@ -1,11 +1,12 @@
 //! Tiny random models of each family against a naive f64 forward pass written here, loop by
 //! loop from the published model definitions (HF `modeling_llama.py`, `modeling_qwen2.py`,
 //! `modeling_gemma3.py`). Covers logits, padding/batching, long inputs (query chunking,
-//! sliding windows across chunks), capture statistics, prompt means and greedy generation.
+//! sliding windows across chunks), capture statistics, prompt means, greedy generation and
+//! RoPE scaling.
 
 mod model_common;
 
-use llm_runtime::{CaptureSite, Dtype, GenerateOptions, RuntimeDevice, Transformer};
+use llm_runtime::{CaptureSite, Dtype, GenerateOptions, RopeScaling, RuntimeDevice, Transformer};
 use model_common::tiny::{Family, MemWeights, Reference};
 
 fn model(w: &MemWeights) -> Transformer {
@@ -365,4 +366,57 @@ fn model_tiny_rejects_bad_input() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("model.norm.weight"), "{e}");
+}
+
+/// RoPE scaling against the reference's own f64 reading of HF's formulas: llama3 on Llama (with
+/// theta 1e4 and head_dim 8 the wavelengths 2pi, 20pi, 200pi, 2000pi fall in all three regimes
+/// of thresholds 128 / 4 = 32 and 128 / 1), linear on Qwen2, and linear on Gemma 3, whose
+/// sliding-window layers stay unscaled. The scaled logits must also differ from the unscaled
+/// ones, or the comparison would not show that scaling is applied.
+#[test]
+fn model_tiny_rope_scaling_matches_reference() {
+    let cases = [
+        (
+            Family::Llama,
+            RopeScaling::Llama3 {
+                factor: 8.0,
+                low_freq_factor: 1.0,
+                high_freq_factor: 4.0,
+                original_max_position_embeddings: 128,
+            },
+        ),
+        (Family::Qwen2, RopeScaling::Linear { factor: 4.0 }),
+        (Family::Gemma3, RopeScaling::Linear { factor: 8.0 }),
+    ];
+    for (family, scaling) in cases {
+        let plain = MemWeights::random(family, None, 77);
+        let mut scaled = plain.clone();
+        scaled.config.rope_scaling = Some(scaling);
+        let (r_plain, r_scaled) = (Reference::new(&plain), Reference::new(&scaled));
+        let ps = prompts(64, &[13, 6], 5);
+        let got = model(&scaled).all_logits(&ps).unwrap();
+        let mut effect = 0f64;
+        for (p, g) in ps.iter().zip(&got) {
+            let want = r_scaled.forward(p);
+            let unscaled = r_plain.forward(p);
+            for (pos, (gl, e)) in g.iter().zip(&want.logits).enumerate() {
+                assert_close(
+                    gl,
+                    e,
+                    1e-4,
+                    &format!("{family:?} scaled, prompt len {} pos {pos}", p.len()),
+                );
+                let d = e
+                    .iter()
+                    .zip(&unscaled.logits[pos])
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0f64, f64::max);
+                effect = effect.max(d);
+            }
+        }
+        assert!(
+            effect > 1e-2,
+            "{family:?}: scaling should change the logits (max change {effect})"
+        );
+    }
 }

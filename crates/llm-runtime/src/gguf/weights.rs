@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::names::{QkKind, gguf_to_hf, is_permuted_qk, unpermute_qk};
 use super::reader::{GgufFile, MetadataValue};
-use crate::config::{Activation, Architecture, ModelConfig};
+use crate::config::{Activation, Architecture, ModelConfig, RopeScaling};
 use crate::error::{Error, Result};
 use crate::tokenizer::Tokenizer;
 use crate::weights::{HostTensor, WeightSource};
@@ -189,6 +189,7 @@ pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
     let rope_theta = file
         .get_f64(&key("rope.freq_base"))?
         .unwrap_or(default_theta);
+    let rope_scaling = rope_scaling_from_gguf(file, &arch_name, head_dim)?;
 
     let token_embd = file
         .tensor_info("token_embd.weight")
@@ -231,6 +232,7 @@ pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
         rms_norm_eps,
         rope_theta,
         rope_local_theta: None,
+        rope_scaling,
         sliding_window: None,
         sliding_window_pattern: None,
         attention_scale: 1.0 / (head_dim as f64).sqrt(),
@@ -282,6 +284,67 @@ pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
         config.final_logit_softcapping = softcap;
     }
     Ok(config)
+}
+
+/// The tensor in which llama.cpp's converter stores Llama 3 RoPE scaling: one divisor of the
+/// rotation frequency per rotary pair (ggml's `freq_factors`).
+pub const ROPE_FREQS_TENSOR: &str = "rope_freqs.weight";
+
+/// RoPE scaling as llama.cpp reads it: `{arch}.rope.scaling.type` (default "linear"; "none" = off)
+/// with `{arch}.rope.scaling.factor` (or the older `{arch}.rope.scale_linear`; absent or 0 = off),
+/// and the `rope_freqs.weight` tensor, which ggml applies whatever the type. Linear scaling and
+/// frequency factors together divide each frequency by both. Other types (yarn, longrope) are
+/// errors.
+fn rope_scaling_from_gguf(
+    file: &GgufFile,
+    arch: &str,
+    head_dim: usize,
+) -> Result<Option<RopeScaling>> {
+    let err = |what: String| Error::format(file.path(), what);
+    let type_key = format!("{arch}.rope.scaling.type");
+    let factor_key = format!("{arch}.rope.scaling.factor");
+    let old_factor_key = format!("{arch}.rope.scale_linear");
+    let factor = match file.get_f64(&factor_key)? {
+        Some(f) => Some((f, factor_key)),
+        None => file.get_f64(&old_factor_key)?.map(|f| (f, old_factor_key)),
+    };
+    let linear = match file.get_str(&type_key)? {
+        None | Some("linear") => factor.filter(|&(f, _)| f != 0.0),
+        Some("none") => None,
+        Some(other) => {
+            return Err(err(format!(
+                "metadata key `{type_key}`: RoPE scaling `{other}` is not supported (supported: \
+                 none, linear, and Llama 3 scaling as the `{ROPE_FREQS_TENSOR}` tensor)"
+            )));
+        }
+    };
+    if let Some((f, k)) = &linear
+        && !(f.is_finite() && *f > 0.0)
+    {
+        return Err(err(format!(
+            "metadata key `{k}`: RoPE scaling factor {f} must be a positive number"
+        )));
+    }
+    let factors = match file.tensor_info(ROPE_FREQS_TENSOR) {
+        None => None,
+        Some(_) => {
+            let factors = file.dequantize(ROPE_FREQS_TENSOR)?;
+            RopeScaling::Frequencies {
+                factors: factors.clone(),
+            }
+            .check(head_dim)
+            .map_err(|e| err(format!("tensor `{ROPE_FREQS_TENSOR}`: {e}")))?;
+            Some(factors)
+        }
+    };
+    Ok(match (linear, factors) {
+        (None, None) => None,
+        (Some((factor, _)), None) => Some(RopeScaling::Linear { factor }),
+        (None, Some(factors)) => Some(RopeScaling::Frequencies { factors }),
+        (Some((factor, _)), Some(factors)) => Some(RopeScaling::Frequencies {
+            factors: factors.iter().map(|&d| d * factor as f32).collect(),
+        }),
+    })
 }
 
 /// A per-layer flag array (true = sliding window) as a period `n` where every n-th layer is

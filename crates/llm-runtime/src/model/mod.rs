@@ -20,7 +20,7 @@ use self::layer::{DecoderLayer, Norms};
 use self::linear::{Linear, project};
 use self::mlp::Mlp;
 use self::norm::RmsNorm;
-use self::rope::Rope;
+use self::rope::{Rope, inverse_frequencies};
 use crate::capture::ActivationSink;
 use crate::config::{Architecture, ModelConfig};
 use crate::device::{Dtype, RuntimeDevice};
@@ -53,7 +53,7 @@ pub const DEFAULT_BATCH_TOKENS: usize = 4096;
 /// let config = ModelConfig {
 ///     architecture: Architecture::Llama, vocab_size: 16, hidden_size: 8, intermediate_size: 12,
 ///     num_layers: 1, num_heads: 2, num_kv_heads: 1, head_dim: 4, rms_norm_eps: 1e-6,
-///     rope_theta: 10_000.0, rope_local_theta: None, sliding_window: None,
+///     rope_theta: 10_000.0, rope_local_theta: None, rope_scaling: None, sliding_window: None,
 ///     sliding_window_pattern: None, attention_scale: 0.5, final_logit_softcapping: None,
 ///     tie_word_embeddings: true, activation: Activation::Silu, bos_token_id: Some(1),
 ///     eos_token_id: Some(2), max_position_embeddings: 64,
@@ -163,6 +163,9 @@ fn check_config(c: &ModelConfig, origin: &str) -> Result<()> {
             "attention_scale {} must be positive",
             c.attention_scale
         ));
+    }
+    if let Some(scaling) = &c.rope_scaling {
+        scaling.check(c.head_dim).or_else(bad)?;
     }
     Ok(())
 }
@@ -388,10 +391,9 @@ impl Transformer {
         let positions = layout.positions();
         let any_local = self.layers.iter().any(|l| l.attn.window.is_some());
         let any_global = self.layers.iter().any(|l| l.attn.window.is_none());
-        let rope = |theta: f64| {
+        let rope = |(theta, scaling)| {
             Rope::new(
-                theta,
-                c.head_dim,
+                &inverse_frequencies(theta, c.head_dim, scaling),
                 &positions,
                 rows,
                 cols,
@@ -399,10 +401,15 @@ impl Transformer {
                 self.dtype,
             )
         };
-        let global_rope = rope(c.rope_theta);
-        let local_rope = match c.rope_local_theta {
-            Some(t) if any_local && t != c.rope_theta => rope(t),
-            _ => global_rope.clone(),
+        // Global layers: rope_theta with rope_scaling; sliding-window layers: rope_local_theta
+        // unscaled where the family has one (gemma3), else the same as global.
+        let global = (c.rope_theta, c.rope_scaling.as_ref());
+        let local = c.rope_local_theta.map_or(global, |t| (t, None));
+        let global_rope = rope(global);
+        let local_rope = if any_local && local != global {
+            rope(local)
+        } else {
+            global_rope.clone()
         };
         let global_masks = if any_global {
             mask_chunks(layout, None, &self.device)

@@ -1,13 +1,16 @@
 //! Tiny random models held in memory, and a naive f64 forward pass to check the runtime against.
 //!
 //! The reference follows the HF definitions directly: RMSNorm `x / sqrt(mean(x^2) + eps) * w`
-//! (Gemma: `* (1 + w)`), rotate-half RoPE, softmax attention over allowed keys (causal, and for
-//! Gemma's local layers the last `window` positions), gated MLP, Gemma's sandwich norms,
-//! embedding scale sqrt(hidden), q/k norms, final-logit soft cap.
+//! (Gemma: `* (1 + w)`), rotate-half RoPE (scaled as `rope_scaling` says, except on Gemma's
+//! local layers), softmax attention over allowed keys (causal, and for Gemma's local layers the
+//! last `window` positions), gated MLP, Gemma's sandwich norms, embedding scale sqrt(hidden),
+//! q/k norms, final-logit soft cap.
 
 use std::collections::HashMap;
 
-use llm_runtime::{Activation, Architecture, CaptureSite, HostTensor, ModelConfig, WeightSource};
+use llm_runtime::{
+    Activation, Architecture, CaptureSite, HostTensor, ModelConfig, RopeScaling, WeightSource,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -31,6 +34,7 @@ pub fn config(family: Family, window: Option<usize>) -> ModelConfig {
         rms_norm_eps: 1e-5,
         rope_theta: 10000.0,
         rope_local_theta: None,
+        rope_scaling: None,
         sliding_window: None,
         sliding_window_pattern: None,
         attention_scale: 1.0 / 8f64.sqrt(),
@@ -352,12 +356,55 @@ impl Reference {
             .collect()
     }
 
-    fn rope(&self, x: &mut [f64], pos: usize, theta: f64) {
+    /// Inverse frequencies of layer `l`'s rotary pairs: `rope_theta` with `rope_scaling` (HF
+    /// `modeling_rope_utils`: linear divides by the factor, llama3 keeps short wavelengths,
+    /// divides long ones and blends in between; llama.cpp's `rope_freqs` divide pair by pair),
+    /// except Gemma's sliding-window layers, which use `rope_local_base_freq` unscaled.
+    pub fn inv_freq(&self, l: usize) -> Vec<f64> {
+        let c = &self.c;
+        let d = c.head_dim;
+        let local = match c.rope_local_theta {
+            Some(t) if !c.is_global_layer(l) => Some(t),
+            _ => None,
+        };
+        let theta = local.unwrap_or(c.rope_theta);
+        (0..d / 2)
+            .map(|i| {
+                let f = 1.0 / theta.powf((2 * i) as f64 / d as f64);
+                match (&c.rope_scaling, local) {
+                    (_, Some(_)) | (None, None) => f,
+                    (Some(RopeScaling::Linear { factor }), None) => f / factor,
+                    (Some(RopeScaling::Frequencies { factors }), None) => f / factors[i] as f64,
+                    (
+                        Some(RopeScaling::Llama3 {
+                            factor,
+                            low_freq_factor: low,
+                            high_freq_factor: high,
+                            original_max_position_embeddings: orig,
+                        }),
+                        None,
+                    ) => {
+                        let orig = *orig as f64;
+                        let wavelen = 2.0 * std::f64::consts::PI / f;
+                        if wavelen < orig / high {
+                            f
+                        } else if wavelen > orig / low {
+                            f / factor
+                        } else {
+                            let smooth = (orig / wavelen - low) / (high - low);
+                            (1.0 - smooth) * f / factor + smooth * f
+                        }
+                    }
+                }
+            })
+            .collect()
+    }
+
+    fn rope(&self, x: &mut [f64], pos: usize, inv_freq: &[f64]) {
         let d = x.len();
         let half = d / 2;
         let orig = x.to_vec();
-        for i in 0..half {
-            let freq = 1.0 / theta.powf((2 * i) as f64 / d as f64);
+        for (i, &freq) in inv_freq.iter().enumerate().take(half) {
             let (s, c) = (pos as f64 * freq).sin_cos();
             x[i] = orig[i] * c - orig[i + half] * s;
             x[i + half] = orig[i + half] * c + orig[i] * s;
@@ -402,7 +449,7 @@ impl Reference {
         for l in 0..c.num_layers {
             let p = format!("model.layers.{l}");
             let global = c.is_global_layer(l);
-            let theta = c.rope_theta_for_layer(l);
+            let inv_freq = self.inv_freq(l);
             let window = if global { None } else { c.sliding_window };
             let hs: Vec<Vec<f64>> = x
                 .iter()
@@ -421,7 +468,7 @@ impl Reference {
                         let nq = self.rms(&format!("{p}.self_attn.q_norm.weight"), s);
                         s.copy_from_slice(&nq);
                     }
-                    self.rope(s, pos, theta);
+                    self.rope(s, pos, &inv_freq);
                 }
                 for head in 0..kvh {
                     let s = &mut k[head * d..(head + 1) * d];
@@ -429,7 +476,7 @@ impl Reference {
                         let nk = self.rms(&format!("{p}.self_attn.k_norm.weight"), s);
                         s.copy_from_slice(&nk);
                     }
-                    self.rope(s, pos, theta);
+                    self.rope(s, pos, &inv_freq);
                 }
                 qs.push(q);
                 ks.push(k);
