@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use cli::{ModelOptions, OpenedModel, TaskArg};
+use cli::{ModelOptions, OpenedModel, ScoringArg, TaskArg};
 use xtask::reproduce::{ReproduceOptions, plan, render_summary, reproduce};
 
 #[derive(ClapArgs)]
@@ -34,6 +34,9 @@ pub struct Args {
     /// Count σ-collapsed layers in the bridge score, as the reference code does
     #[arg(long)]
     keep_collapsed_layers: bool,
+    /// How XCOPA, SIB-200 and Belebele answers are read
+    #[arg(long, value_enum, default_value_t)]
+    scoring: ScoringArg,
     /// Prompts per generation batch
     #[arg(long, default_value_t = 16, value_name = "N")]
     batch_size: usize,
@@ -98,6 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts.probe_size = args.probe_size;
     opts.filter_max_words = args.filter_max_words;
     opts.keep_collapsed_layers = args.keep_collapsed_layers;
+    opts.scoring = args.scoring.into();
     opts.batch_size = args.batch_size;
     opts.device = args.device.clone();
     opts.progress = !args.quiet;

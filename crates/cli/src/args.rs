@@ -377,6 +377,25 @@ impl From<MtStyleArg> for xicl_eval::MtBridgeStyle {
     }
 }
 
+/// How XCOPA, SIB-200 and Belebele answers are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ScoringArg {
+    /// Generate greedily and parse the answer (METHOD.md §6)
+    #[default]
+    Generate,
+    /// Choose the answer option the model finds most likely (lm-eval-harness style)
+    Loglik,
+}
+
+impl From<ScoringArg> for xicl_eval::AnswerScoring {
+    fn from(a: ScoringArg) -> Self {
+        match a {
+            ScoringArg::Generate => xicl_eval::AnswerScoring::Generate,
+            ScoringArg::Loglik => xicl_eval::AnswerScoring::Loglik,
+        }
+    }
+}
+
 /// Output of `generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum GenerateFormat {

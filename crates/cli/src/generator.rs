@@ -36,6 +36,14 @@ impl<M: NeuronModel + ?Sized> Generator for ModelGenerator<'_, M> {
             .greedy(prompts, max_new_tokens, stop)
             .map_err(|e| Box::new(e) as GenerateError)
     }
+
+    fn loglik(&mut self, pairs: &[(String, String)]) -> Result<Vec<f64>, GenerateError> {
+        self.calls += 1;
+        self.prompts += pairs.len();
+        self.model
+            .continuation_logprobs(pairs)
+            .map_err(|e| Box::new(e) as GenerateError)
+    }
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub mod summary;
 pub mod table;
 
 pub use app::AppModel;
-pub use args::{LanguagePair, LayerRange, OutputFormat, RouteArg, TaskArg};
+pub use args::{LanguagePair, LayerRange, OutputFormat, RouteArg, ScoringArg, TaskArg};
 pub use commands::bridge::{
     BRIDGE_FORMAT, BridgeOptions, BridgeOutcome, bridge, layer_figure, render_bridge,
     write_bridge_files,

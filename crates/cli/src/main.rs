@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{ArgAction, Args, Parser, Subcommand};
 use cli::args::{
-    BridgeSetArg, DtypeArg, EngineArg, GenerateFormat, HsicArg, Lang, MtStyleArg, SetsArg, SiteArg,
-    ThresholdArg, set_method, unescape,
+    BridgeSetArg, DtypeArg, EngineArg, GenerateFormat, HsicArg, Lang, MtStyleArg, ScoringArg,
+    SetsArg, SiteArg, ThresholdArg, set_method, unescape,
 };
 use cli::{
     BridgeOptions, EvalOptions, GenerateCommandOptions, LanguagePair, LayerRange, ModelOptions,
@@ -351,6 +351,9 @@ struct EvalCmd {
     /// How the bridge text enters the final MT prompt
     #[arg(long, value_enum, default_value_t)]
     mt_style: MtStyleArg,
+    /// How XCOPA, SIB-200 and Belebele answers are read
+    #[arg(long, value_enum, default_value_t)]
+    scoring: ScoringArg,
     #[command(flatten)]
     model: ModelArgs,
     #[command(flatten)]
@@ -643,6 +646,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             opts.limit = c.limit;
             opts.batch_size = c.batch_size;
             opts.mt_style = c.mt_style.into();
+            opts.scoring = c.scoring.into();
             opts.progress = !env.quiet;
             let ctx = env.ctx().ok();
             let mut model = env.model(&c.model, ctx.as_ref())?;

@@ -292,6 +292,13 @@ impl NeuronModel for OpenedModel {
     ) -> neuron_probe::Result<Vec<String>> {
         self.runtime()?.greedy(prompts, max_new_tokens, stop)
     }
+
+    fn continuation_logprobs(
+        &mut self,
+        pairs: &[(String, String)],
+    ) -> neuron_probe::Result<Vec<f64>> {
+        self.runtime()?.continuation_logprobs(pairs)
+    }
 }
 
 /// What a remembered digest is valid for.

@@ -62,3 +62,83 @@ fn generate_and_a_tiny_bridge_on_the_default_model() {
     assert_eq!(o.run.stats.computed.len(), 4);
     assert!(dir.path().join("out/bridge-en-de-layers.png").is_file());
 }
+
+/// XCOPA answers scored by likelihood on the real model and data: every record carries one
+/// finite log-likelihood per option, the output is the likelier option, and for the one-token
+/// options the scores equal the log-softmax of the prompt's last logits (a second code path).
+#[test]
+fn loglik_answer_scoring_on_the_default_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = OpenedModel::open(&ModelOptions::default(), None).expect("the default model");
+    let data = fetch::DataStore::from_env().unwrap();
+    let mut opts = cli::EvalOptions::new(
+        "en-sw".parse().unwrap(),
+        cli::TaskArg::Xcopa,
+        dir.path().into(),
+    );
+    opts.scoring = xicl_eval::AnswerScoring::Loglik;
+    opts.limit = Some(3);
+    opts.progress = false;
+    let outcome = cli::eval_command(&mut model, &data, &opts).unwrap();
+    assert_eq!(outcome.task, "xcopa-loglik:sw");
+    let run = &outcome.runs[0];
+    assert!(matches!(
+        run.metrics,
+        xicl_eval::TaskMetrics::Accuracy {
+            total: 3,
+            parse_failures: 0,
+            ..
+        }
+    ));
+    let records = xicl_eval::ResultStore::open(&run.output).unwrap();
+    let records = records.records();
+    assert_eq!(records.len(), 3);
+
+    let runtime = llm_runtime::Model::load(
+        llm_runtime::default_model::DEFAULT_MODEL,
+        "cpu",
+        llm_runtime::Dtype::F32,
+    )
+    .unwrap();
+    let tok = runtime.tokenizer();
+    // log p(option | prompt) by feeding the option one token at a time and reading the last
+    // logits each time.
+    let by_last_logits = |prompt: &[u32], option: &str| -> f64 {
+        let mut seq = prompt.to_vec();
+        let mut total = 0.0;
+        for id in tok.encode(option, false).unwrap() {
+            let logits = runtime
+                .last_logits(std::slice::from_ref(&seq))
+                .unwrap()
+                .remove(0);
+            let max = logits.iter().fold(f32::MIN, |m, &x| m.max(x)) as f64;
+            let lse = max
+                + logits
+                    .iter()
+                    .map(|&x| (x as f64 - max).exp())
+                    .sum::<f64>()
+                    .ln();
+            total += logits[id as usize] as f64 - lse;
+            seq.push(id);
+        }
+        total
+    };
+    for rec in records {
+        let scores = &rec.option_logprobs[0];
+        assert_eq!(scores.len(), 2);
+        assert!(
+            scores.iter().all(|s| s.is_finite() && *s < 0.0),
+            "{scores:?}"
+        );
+        let chosen = if scores[1] > scores[0] { " 2" } else { " 1" };
+        assert_eq!(rec.outputs[0], [chosen]);
+        let prompt = tok.encode(&rec.prompts[0][0], true).unwrap();
+        for (s, option) in scores.iter().zip([" 1", " 2"]) {
+            let want = by_last_logits(&prompt, option);
+            assert!(
+                (s - want).abs() < 1e-3,
+                "{option:?}: {s} vs {want} by last logits"
+            );
+        }
+    }
+}

@@ -88,6 +88,22 @@ impl Model {
         self.transformer.last_logits(prompts)
     }
 
+    /// Log-likelihood of each `(prompt, continuation)` pair's continuation: see
+    /// [`Transformer::continuation_logprobs`]. Texts are encoded apart, the prompt with BOS and
+    /// the continuation without, as lm-eval-harness does.
+    pub fn continuation_logprobs(&self, pairs: &[(String, String)]) -> Result<Vec<f64>> {
+        let ids = pairs
+            .iter()
+            .map(|(p, c)| {
+                Ok((
+                    self.tokenizer.encode(p, true)?,
+                    self.tokenizer.encode(c, false)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.transformer.continuation_logprobs(&ids)
+    }
+
     /// Activations of `site` at the last token of each sequence, `[sequences, layers, neurons]`.
     pub fn last_token_activations(
         &self,

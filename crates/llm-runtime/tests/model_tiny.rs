@@ -119,6 +119,48 @@ fn model_tiny_long_inputs_cross_query_chunks() {
     }
 }
 
+/// Continuation log-likelihoods (answer scoring) against log-softmax of the f64 reference's
+/// logits, with pairs of different lengths batched together and a batch budget small enough to
+/// split them.
+#[test]
+fn model_tiny_continuation_logprobs_match_reference() {
+    for family in [Family::Gemma3, Family::Llama] {
+        let w = MemWeights::random(family, None, 11);
+        let r = Reference::new(&w);
+        let mut m = model(&w);
+        m.set_batch_tokens(40);
+        let heads = prompts(64, &[5, 9, 2, 12], 4);
+        let tails = [vec![7u32], vec![9, 10, 11], vec![3, 3], vec![60, 5, 8, 21]];
+        let pairs: Vec<(Vec<u32>, Vec<u32>)> = heads.into_iter().zip(tails).collect();
+        let got = m.continuation_logprobs(&pairs).unwrap();
+        for ((p, c), g) in pairs.iter().zip(&got) {
+            let full: Vec<u32> = p.iter().chain(c).copied().collect();
+            let logits = r.forward(&full).logits;
+            let want: f64 = c
+                .iter()
+                .enumerate()
+                .map(|(k, &t)| {
+                    let row = &logits[p.len() - 1 + k];
+                    let max = row.iter().cloned().fold(f64::MIN, f64::max);
+                    let lse = max + row.iter().map(|x| (x - max).exp()).sum::<f64>().ln();
+                    row[t as usize] - lse
+                })
+                .sum();
+            assert!(
+                (g - want).abs() <= 1e-4 * want.abs().max(1.0),
+                "{family:?} prompt {} + {c:?}: {g} vs reference {want}",
+                p.len()
+            );
+        }
+    }
+    let w = MemWeights::random(Family::Qwen2, None, 1);
+    let err = model(&w)
+        .continuation_logprobs(&[(vec![1, 4], vec![])])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("continuation"), "{err}");
+}
+
 #[test]
 fn model_tiny_capture_matches_reference() {
     for family in [Family::Gemma3, Family::Qwen2] {

@@ -63,6 +63,7 @@ pub struct FakeCalls {
     pub corpus_stats: usize,
     pub prompt_means: usize,
     pub greedy: usize,
+    pub loglik: usize,
     /// Windows, prompts and generations processed in those calls.
     pub windows: usize,
     pub prompts: usize,
@@ -72,7 +73,7 @@ pub struct FakeCalls {
 impl FakeCalls {
     /// Calls that compute activations or generate (everything but tokenisation).
     pub fn total(&self) -> usize {
-        self.corpus_stats + self.prompt_means + self.greedy
+        self.corpus_stats + self.prompt_means + self.greedy + self.loglik
     }
 }
 
@@ -316,6 +317,23 @@ impl NeuronModel for FakeModel {
                     text.truncate(cut);
                 }
                 text
+            })
+            .collect())
+    }
+
+    /// 0 where the fake's own continuation starts with the (left-trimmed) candidate, minus
+    /// the candidate's length in characters otherwise: greedy output is always the likeliest.
+    fn continuation_logprobs(&mut self, pairs: &[(String, String)]) -> Result<Vec<f64>> {
+        self.calls.loglik += 1;
+        Ok(pairs
+            .iter()
+            .map(|(p, c)| {
+                let own = self.continuation(p);
+                if own.trim_start().starts_with(c.trim_start()) {
+                    0.0
+                } else {
+                    -(c.chars().count() as f64)
+                }
             })
             .collect())
     }

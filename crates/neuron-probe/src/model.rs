@@ -197,6 +197,10 @@ pub trait NeuronModel {
         max_new_tokens: usize,
         stop: &[&str],
     ) -> Result<Vec<String>>;
+    /// Natural-log likelihood of each `(prompt, continuation)` pair's continuation after its
+    /// prompt (the prompt encoded with BOS, the continuation without): likelihood answer
+    /// scoring of the downstream tasks.
+    fn continuation_logprobs(&mut self, pairs: &[(String, String)]) -> Result<Vec<f64>>;
 }
 
 #[cfg(test)]

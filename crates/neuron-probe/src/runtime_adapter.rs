@@ -224,4 +224,10 @@ impl NeuronModel for RuntimeModel {
             .map(|g| g.text)
             .collect())
     }
+
+    fn continuation_logprobs(&mut self, pairs: &[(String, String)]) -> Result<Vec<f64>> {
+        self.model
+            .continuation_logprobs(pairs)
+            .map_err(runtime_err(&self.name, "continuation_logprobs"))
+    }
 }

@@ -1,4 +1,5 @@
-//! The model seen by the evaluation: batched greedy text generation.
+//! The model seen by the evaluation: batched greedy text generation, and the likelihood of given
+//! continuations for tasks whose answers are scored by likelihood ([`crate::AnswerScoring`]).
 //!
 //! xicl-eval knows nothing about tensors or tokenisers; the command-line tool adapts the
 //! runtime's model to this trait, and tests drive the runner with fakes.
@@ -18,4 +19,12 @@ pub trait Generator {
         max_new_tokens: usize,
         stop: &[&str],
     ) -> Result<Vec<String>, GenerateError>;
+
+    /// For each `(prompt, continuation)` pair, the natural-log likelihood of the continuation
+    /// after the prompt (summed over its tokens). Only needed for
+    /// [`crate::AnswerScoring::Loglik`]; generators that cannot score say so.
+    fn loglik(&mut self, pairs: &[(String, String)]) -> Result<Vec<f64>, GenerateError> {
+        let _ = pairs;
+        Err("this generator cannot score continuations by likelihood".into())
+    }
 }

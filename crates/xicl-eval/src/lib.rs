@@ -74,5 +74,5 @@ pub use tasks::bli::{BliItem, BliTask, bli_bridged_prompt, bli_prompt};
 pub use tasks::mt::{MtBridgeStyle, MtItem, MtTask, mt_both_texts_prompt};
 pub use tasks::sib::{SibItem, SibTask, sib_prompt};
 pub use tasks::xcopa::{CopaQuestion, XcopaItem, XcopaTask, xcopa_prompt};
-pub use tasks::{Outcome, StepSpec, Task, TaskMetrics, translate_prompt};
+pub use tasks::{AnswerScoring, Outcome, StepSpec, Task, TaskMetrics, translate_prompt};
 pub use tokenize::BleuTokenizer;

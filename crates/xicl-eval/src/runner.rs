@@ -147,6 +147,7 @@ where
     for chunk in pending.chunks(opts.batch_size) {
         let mut prompts: Vec<Vec<Vec<String>>> = vec![Vec::with_capacity(steps.len()); chunk.len()];
         let mut history: Vec<Vec<Vec<String>>> = vec![Vec::with_capacity(steps.len()); chunk.len()];
+        let mut option_logprobs: Vec<Vec<Vec<f64>>> = vec![Vec::new(); chunk.len()];
         for (step, spec) in steps.iter().enumerate() {
             let mut flat: Vec<String> = Vec::new();
             for (j, &i) in chunk.iter().enumerate() {
@@ -154,19 +155,44 @@ where
                 flat.extend(p.iter().cloned());
                 prompts[j].push(p);
             }
-            let outs = if flat.is_empty() {
-                Vec::new()
+            let generator_error = |source| EvalError::Generator {
+                task: key.clone(),
+                route: route_text.clone(),
+                step,
+                first_id: ids[chunk[0]].clone(),
+                source,
+            };
+            let (outs, scores) = if flat.is_empty() {
+                (Vec::new(), Vec::new())
+            } else if spec.is_choice() {
+                let pairs: Vec<(String, String)> = flat
+                    .iter()
+                    .flat_map(|p| spec.options.iter().map(|o| (p.clone(), o.clone())))
+                    .collect();
+                let scores = generator.loglik(&pairs).map_err(generator_error)?;
+                if scores.len() != pairs.len() {
+                    return Err(EvalError::OutputCount {
+                        task: key.clone(),
+                        step,
+                        expected: pairs.len(),
+                        got: scores.len(),
+                    });
+                }
+                let per_prompt: Vec<Vec<f64>> = scores
+                    .chunks(spec.options.len())
+                    .map(<[f64]>::to_vec)
+                    .collect();
+                let chosen = per_prompt
+                    .iter()
+                    .map(|s| spec.options[most_likely(s)].clone())
+                    .collect();
+                (chosen, per_prompt)
             } else {
                 let stop: Vec<&str> = spec.stop.iter().map(String::as_str).collect();
-                generator
+                let outs = generator
                     .generate(&flat, spec.max_new_tokens, &stop)
-                    .map_err(|source| EvalError::Generator {
-                        task: key.clone(),
-                        route: route_text.clone(),
-                        step,
-                        first_id: ids[chunk[0]].clone(),
-                        source,
-                    })?
+                    .map_err(generator_error)?;
+                (outs, Vec::new())
             };
             if outs.len() != flat.len() {
                 return Err(EvalError::OutputCount {
@@ -177,14 +203,18 @@ where
                 });
             }
             let mut outs = outs.into_iter();
+            let mut scores = scores.into_iter();
             for (j, p) in prompts.iter().enumerate() {
                 history[j].push(outs.by_ref().take(p[step].len()).collect());
+                option_logprobs[j].extend(scores.by_ref().take(p[step].len()));
             }
         }
         let mut batch = Vec::with_capacity(chunk.len());
-        for ((&i, p), h) in chunk.iter().zip(prompts).zip(history) {
+        for (((&i, p), h), lp) in chunk.iter().zip(prompts).zip(history).zip(option_logprobs) {
             let outcome = task.outcome(&items[i], mode, &h);
-            batch.push(record(ids[i].clone(), &key, &route_text, p, h, outcome)?);
+            let mut rec = record(ids[i].clone(), &key, &route_text, p, h, outcome)?;
+            rec.option_logprobs = lp;
+            batch.push(rec);
         }
         store.append(batch)?;
         bar.inc(chunk.len() as u64);
@@ -265,7 +295,19 @@ fn record(
         gold,
         correct,
         chrf_pp,
+        option_logprobs: Vec::new(),
     })
+}
+
+/// Index of the largest score; the first on ties (NaN never wins).
+fn most_likely(scores: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &s) in scores.iter().enumerate() {
+        if s > scores[best] || scores[best].is_nan() {
+            best = i;
+        }
+    }
+    best
 }
 
 fn progress_bar(enabled: bool, total: usize, done: usize, message: &str) -> ProgressBar {

@@ -38,6 +38,10 @@ pub struct ItemRecord {
     /// Translation: sentence-level chrF++ (sacreBLEU `sentence_chrf`, word order 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chrf_pp: Option<f64>,
+    /// Likelihood-scored step: per prompt, the log-likelihood of each option (in the task's
+    /// option order); the chosen option is that step's output.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub option_logprobs: Vec<Vec<f64>>,
 }
 
 /// An open results file and the records it already holds.

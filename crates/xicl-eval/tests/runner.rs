@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use xicl_eval::{
-    BliItem, BliTask, ChrfConfig, CopaQuestion, EvalError, GenerateError, Generator, ItemRecord,
-    LangRef, MtItem, MtTask, PromptMode, RunOptions, TaskMetrics, XcopaItem, XcopaTask,
+    AnswerScoring, BliItem, BliTask, ChrfConfig, CopaQuestion, EvalError, GenerateError, Generator,
+    ItemRecord, LangRef, MtItem, MtTask, PromptMode, RunOptions, TaskMetrics, XcopaItem, XcopaTask,
     corpus_chrf, run_task,
 };
 
@@ -500,6 +500,148 @@ fn bridged_xcopa_runs_two_steps_per_batch() {
     assert_eq!(recs[0].prompts[0].len(), 3);
     assert!(recs[0].prompts[1][0].contains("Premise: EN(p0)\n"));
     assert_eq!(recs[0].outputs[1], [" 2"]);
+}
+
+/// Translates by table; scores a continuation by how often its text (trimmed) occurs in the
+/// prompt's choice lines, so the option whose choice text mentions "right" wins; records the
+/// pairs it was asked to score.
+struct CopaScorer {
+    pairs: Vec<(String, String)>,
+    generated: usize,
+}
+
+impl Generator for CopaScorer {
+    fn generate(
+        &mut self,
+        prompts: &[String],
+        _: usize,
+        _: &[&str],
+    ) -> Result<Vec<String>, GenerateError> {
+        self.generated += prompts.len();
+        Ok(prompts
+            .iter()
+            .map(|p| format!(" {}\n", p.lines().nth(1).unwrap_or_default()))
+            .collect())
+    }
+
+    fn loglik(&mut self, pairs: &[(String, String)]) -> Result<Vec<f64>, GenerateError> {
+        self.pairs.extend(pairs.iter().cloned());
+        Ok(pairs
+            .iter()
+            .map(|(p, o)| {
+                let line = format!("{}:", o.trim());
+                let right = p
+                    .lines()
+                    .any(|l| l.starts_with(&line) && l.contains("right"));
+                if right { -0.5 } else { -3.0 }
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn loglik_scoring_chooses_the_likeliest_option_and_records_the_scores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut task = XcopaTask::new(LangRef::new("sw", "kiswahili"));
+    task.scoring = AnswerScoring::Loglik;
+    assert_eq!(xicl_eval::Task::key(&task), "xcopa-loglik:sw");
+    // The "right" choice is choice2 for items 0 and 1, choice1 for item 2; gold agrees except
+    // for item 2, whose label says choice2.
+    let items: Vec<XcopaItem> = (0..3)
+        .map(|i| XcopaItem {
+            idx: i,
+            premise: format!("p{i}"),
+            choice1: if i == 2 {
+                "right".into()
+            } else {
+                format!("a{i}")
+            },
+            choice2: if i == 2 {
+                format!("b{i}")
+            } else {
+                "right".into()
+            },
+            question: CopaQuestion::Effect,
+            label: 1,
+        })
+        .collect();
+    for (mode, translations) in [
+        (PromptMode::Direct, 0),
+        (PromptMode::Bridge(LangRef::new("en", "English")), 9),
+    ] {
+        let out = dir
+            .path()
+            .join(format!("{}.jsonl", mode.route()).replace(':', "-"));
+        let mut model = CopaScorer {
+            pairs: Vec::new(),
+            generated: 0,
+        };
+        let s = run_task(&mut model, &task, &items, &mode, &out, &opts(2)).expect("run");
+        assert_eq!(
+            model.generated, translations,
+            "{mode:?}: only translations generate"
+        );
+        // Two options per answer prompt, in the task's order, with a leading space.
+        assert_eq!(model.pairs.len(), 6);
+        assert_eq!(model.pairs[0].1, " 1");
+        assert_eq!(model.pairs[1].1, " 2");
+        assert_eq!(
+            s.metrics,
+            TaskMetrics::Accuracy {
+                total: 3,
+                correct: 2,
+                parse_failures: 0,
+                accuracy: 100.0 * 2.0 / 3.0
+            }
+        );
+        let recs = read_records(&out);
+        assert_eq!(recs[0].outputs.last().unwrap(), &[" 2"]);
+        assert_eq!(recs[2].outputs.last().unwrap(), &[" 1"]);
+        assert_eq!(recs[0].option_logprobs, [vec![-3.0, -0.5]]);
+        assert_eq!(recs[2].option_logprobs, [vec![-0.5, -3.0]]);
+        // Resuming scores from the file without asking the model again.
+        let again = run_task(&mut model, &task, &items, &mode, &out, &opts(2)).expect("rerun");
+        assert_eq!((again.generated, again.resumed), (0, 3));
+        assert_eq!(again.metrics, s.metrics);
+    }
+}
+
+/// A generator without likelihood scoring is refused with the task and step named.
+#[test]
+fn loglik_scoring_needs_a_scoring_generator() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut task = XcopaTask::new(LangRef::new("sw", "kiswahili"));
+    task.scoring = AnswerScoring::Loglik;
+    let items = [XcopaItem {
+        idx: 0,
+        premise: "p".into(),
+        choice1: "a".into(),
+        choice2: "b".into(),
+        question: CopaQuestion::Cause,
+        label: 0,
+    }];
+    let mut model = CopaGen { calls: Vec::new() };
+    let err = run_task(
+        &mut model,
+        &task,
+        &items,
+        &PromptMode::Direct,
+        &dir.path().join("x.jsonl"),
+        &opts(2),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("xcopa-loglik:sw") && err.contains("likelihood"),
+        "{err}"
+    );
+    assert!("loglik".parse::<AnswerScoring>().unwrap() == AnswerScoring::Loglik);
+    assert!(
+        "sampled"
+            .parse::<AnswerScoring>()
+            .unwrap_err()
+            .contains("generate or loglik")
+    );
 }
 
 struct EchoMt {

@@ -45,6 +45,8 @@ pub struct ReproduceOptions {
     /// Words the understanding filter judges at most (`None` = the whole train split).
     pub filter_max_words: Option<usize>,
     pub keep_collapsed_layers: bool,
+    /// How XCOPA, SIB-200 and Belebele answers are read.
+    pub scoring: xicl_eval::AnswerScoring,
     /// Prompts per generation batch.
     pub batch_size: usize,
     pub out_dir: PathBuf,
@@ -65,6 +67,7 @@ impl ReproduceOptions {
             probe_size: neuron_probe::ProbeParams::default().probe_size,
             filter_max_words: None,
             keep_collapsed_layers: false,
+            scoring: xicl_eval::AnswerScoring::Generate,
             batch_size: 16,
             out_dir,
             command: "cargo xtask reproduce".into(),
@@ -83,6 +86,7 @@ impl ReproduceOptions {
             probe_size: self.probe_size,
             filter_max_words: self.filter_max_words,
             keep_collapsed_layers: self.keep_collapsed_layers,
+            scoring: self.scoring,
         }
     }
 
@@ -221,6 +225,7 @@ fn task_step<M: AppModel + ?Sized>(
     e.routes = spec.routes();
     e.limit = opts.limit;
     e.batch_size = opts.batch_size;
+    e.scoring = opts.scoring;
     e.progress = opts.progress;
     let outcome = eval_command(model, inputs, &e)?;
     let scores = route_scores(&outcome.runs, None)?;

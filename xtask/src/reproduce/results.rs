@@ -37,6 +37,9 @@ pub struct Settings {
     /// Words the understanding filter judges at most (`None` = the whole train split).
     pub filter_max_words: Option<usize>,
     pub keep_collapsed_layers: bool,
+    /// How XCOPA, SIB-200 and Belebele answers were read (absent in older results: generated).
+    #[serde(default)]
+    pub scoring: xicl_eval::AnswerScoring,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,9 +14,9 @@ use fetch::DataStore;
 use muse_dict::Split;
 use serde::{Deserialize, Serialize};
 use xicl_eval::{
-    BELEBELE_ITEMS, BelebeleItem, BelebeleTask, BliItem, BliTask, CopaQuestion, LangRef,
-    MtBridgeStyle, MtItem, MtTask, PromptMode, Route, RunOptions, RunSummary, SibItem, SibTask,
-    Task, XcopaItem, XcopaTask, run_task,
+    AnswerScoring, BELEBELE_ITEMS, BelebeleItem, BelebeleTask, BliItem, BliTask, CopaQuestion,
+    LangRef, MtBridgeStyle, MtItem, MtTask, PromptMode, Route, RunOptions, RunSummary, SibItem,
+    SibTask, Task, XcopaItem, XcopaTask, run_task,
 };
 
 use crate::app::AppModel;
@@ -39,6 +39,8 @@ pub struct EvalOptions {
     /// Items per generator batch.
     pub batch_size: usize,
     pub mt_style: MtBridgeStyle,
+    /// How XCOPA, SIB-200 and Belebele answers are read.
+    pub scoring: AnswerScoring,
     /// Where the JSON Lines outputs and the summary go (required: the runner resumes from them).
     pub out_dir: PathBuf,
     pub progress: bool,
@@ -53,6 +55,7 @@ impl EvalOptions {
             limit: None,
             batch_size: 16,
             mt_style: MtBridgeStyle::Pivot,
+            scoring: AnswerScoring::Generate,
             out_dir,
             progress: true,
         }
@@ -334,19 +337,22 @@ pub fn eval_command<M: AppModel + ?Sized>(
             (task.key(), items.len(), runs)
         }
         TaskArg::Xcopa => {
-            let task = XcopaTask::new(lang_ref(t)?);
+            let mut task = XcopaTask::new(lang_ref(t)?);
+            task.scoring = opts.scoring;
             let items = xcopa_items(store_of(inputs, "XCOPA")?, t)?;
             let runs = run_routes(model, &task, &items, opts, opts.limit)?;
             (task.key(), items.len(), runs)
         }
         TaskArg::Sib => {
             let (labels, items) = sib_items(store_of(inputs, "SIB-200")?, t)?;
-            let task = SibTask::new(lang_ref(t)?, labels);
+            let mut task = SibTask::new(lang_ref(t)?, labels);
+            task.scoring = opts.scoring;
             let runs = run_routes(model, &task, &items, opts, opts.limit)?;
             (task.key(), items.len(), runs)
         }
         TaskArg::Belebele => {
-            let task = BelebeleTask::new(lang_ref(t)?, lang_ref(s)?);
+            let mut task = BelebeleTask::new(lang_ref(t)?, lang_ref(s)?);
+            task.scoring = opts.scoring;
             let items = belebele_items(store_of(inputs, "Belebele")?, t, s)?;
             let limit = Some(opts.limit.unwrap_or(BELEBELE_ITEMS));
             let runs = run_routes(model, &task, &items, opts, limit)?;

@@ -9,6 +9,7 @@ pub(crate) mod linear;
 pub(crate) mod mlp;
 pub(crate) mod norm;
 pub(crate) mod rope;
+mod score;
 
 use std::collections::HashSet;
 

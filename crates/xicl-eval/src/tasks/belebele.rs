@@ -6,7 +6,8 @@ use crate::error::EvalError;
 use crate::mode::{LangRef, PromptMode};
 use crate::parse::{first_line, parse_abcd};
 use crate::tasks::{
-    Outcome, StepSpec, Task, TaskMetrics, accuracy_metrics, final_output, translate_prompt,
+    AnswerScoring, Outcome, StepSpec, Task, TaskMetrics, accuracy_metrics, answer_steps,
+    final_output, translate_prompt,
 };
 
 /// METHOD.md §6: the first 500 items.
@@ -27,6 +28,8 @@ pub struct BelebeleItem {
 pub struct BelebeleTask {
     pub passage_lang: LangRef,
     pub question_lang: LangRef,
+    /// How the answer is read (generated and parsed, or chosen by likelihood).
+    pub scoring: AnswerScoring,
     pub answer_max_new_tokens: usize,
     pub translate_max_new_tokens: usize,
 }
@@ -36,6 +39,7 @@ impl BelebeleTask {
         BelebeleTask {
             passage_lang,
             question_lang,
+            scoring: AnswerScoring::Generate,
             answer_max_new_tokens: 8,
             translate_max_new_tokens: 512,
         }
@@ -58,8 +62,10 @@ impl Task for BelebeleTask {
 
     fn key(&self) -> String {
         format!(
-            "belebele:{}-{}",
-            self.passage_lang.code, self.question_lang.code
+            "belebele{}:{}-{}",
+            self.scoring.key_suffix(),
+            self.passage_lang.code,
+            self.question_lang.code
         )
     }
 
@@ -84,13 +90,18 @@ impl Task for BelebeleTask {
     }
 
     fn steps(&self, mode: &PromptMode) -> Vec<StepSpec> {
-        match mode {
-            PromptMode::Direct => vec![StepSpec::line(self.answer_max_new_tokens)],
-            PromptMode::Bridge(_) => vec![
-                StepSpec::line(self.translate_max_new_tokens),
-                StepSpec::line(self.answer_max_new_tokens),
-            ],
-        }
+        answer_steps(
+            mode,
+            self.scoring,
+            self.translate_max_new_tokens,
+            self.answer_max_new_tokens,
+            || {
+                ["A", "B", "C", "D"]
+                    .iter()
+                    .map(|o| format!(" {o}"))
+                    .collect()
+            },
+        )
     }
 
     fn prompts(

@@ -20,11 +20,14 @@ use crate::chrf::{ChrfConfig, corpus_chrf};
 use crate::error::EvalError;
 use crate::mode::PromptMode;
 
-/// Generation settings of one step.
+/// Settings of one step: generate, or choose among `options` by likelihood.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepSpec {
     pub max_new_tokens: usize,
     pub stop: Vec<String>,
+    /// Non-empty: the step's output is the option most likely to follow the prompt (ties go
+    /// to the first), nothing is generated.
+    pub options: Vec<String>,
 }
 
 impl StepSpec {
@@ -33,7 +36,85 @@ impl StepSpec {
         StepSpec {
             max_new_tokens,
             stop: vec!["\n".to_owned()],
+            options: Vec::new(),
         }
+    }
+
+    /// Choose the most likely of `options` as the step's output.
+    pub fn choose(options: Vec<String>) -> Self {
+        StepSpec {
+            max_new_tokens: 0,
+            stop: Vec::new(),
+            options,
+        }
+    }
+
+    pub fn is_choice(&self) -> bool {
+        !self.options.is_empty()
+    }
+}
+
+/// How a classification task (XCOPA, SIB-200, Belebele) reads the model's answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnswerScoring {
+    /// METHOD.md §6: greedy generation, the answer parsed from the text (unparsable = wrong).
+    #[default]
+    Generate,
+    /// The answer option whose text is most likely after the prompt, as lm-eval-harness scores
+    /// multiple choice. Base models that never write a label still get a reading; bridged
+    /// routes still generate their translations.
+    Loglik,
+}
+
+impl AnswerScoring {
+    /// Appended to the task's key, so the two scorings never share a results file.
+    pub fn key_suffix(self) -> &'static str {
+        match self {
+            AnswerScoring::Generate => "",
+            AnswerScoring::Loglik => "-loglik",
+        }
+    }
+}
+
+impl std::str::FromStr for AnswerScoring {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "generate" => Ok(AnswerScoring::Generate),
+            "loglik" | "loglikelihood" => Ok(AnswerScoring::Loglik),
+            other => Err(format!(
+                "unknown answer scoring `{other}` (expected generate or loglik)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for AnswerScoring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AnswerScoring::Generate => "generate",
+            AnswerScoring::Loglik => "loglik",
+        })
+    }
+}
+
+/// Steps of a classification task: when bridged, its inputs translated into the bridge first;
+/// then the answer, generated or chosen among `options` (continuations of the answer prompt).
+pub(crate) fn answer_steps(
+    mode: &PromptMode,
+    scoring: AnswerScoring,
+    translate_max_new_tokens: usize,
+    answer_max_new_tokens: usize,
+    options: impl FnOnce() -> Vec<String>,
+) -> Vec<StepSpec> {
+    let answer = match scoring {
+        AnswerScoring::Generate => StepSpec::line(answer_max_new_tokens),
+        AnswerScoring::Loglik => StepSpec::choose(options()),
+    };
+    match mode {
+        PromptMode::Direct => vec![answer],
+        PromptMode::Bridge(_) => vec![StepSpec::line(translate_max_new_tokens), answer],
     }
 }
 

@@ -6,7 +6,8 @@ use crate::error::EvalError;
 use crate::mode::{LangRef, PromptMode};
 use crate::parse::{first_line, parse_label};
 use crate::tasks::{
-    Outcome, StepSpec, Task, TaskMetrics, accuracy_metrics, final_output, translate_prompt,
+    AnswerScoring, Outcome, StepSpec, Task, TaskMetrics, accuracy_metrics, answer_steps,
+    final_output, translate_prompt,
 };
 
 /// One sentence with its gold topic.
@@ -22,6 +23,8 @@ pub struct SibTask {
     pub lang: LangRef,
     /// The label set in `labels.txt` order; the prompt lists them in this order.
     pub labels: Vec<String>,
+    /// How the answer is read (generated and parsed, or chosen by likelihood).
+    pub scoring: AnswerScoring,
     pub answer_max_new_tokens: usize,
     pub translate_max_new_tokens: usize,
 }
@@ -31,6 +34,7 @@ impl SibTask {
         SibTask {
             lang,
             labels,
+            scoring: AnswerScoring::Generate,
             answer_max_new_tokens: 12,
             translate_max_new_tokens: 256,
         }
@@ -50,7 +54,7 @@ impl Task for SibTask {
     type Item = SibItem;
 
     fn key(&self) -> String {
-        format!("sib200:{}", self.lang.code)
+        format!("sib200{}:{}", self.scoring.key_suffix(), self.lang.code)
     }
 
     fn endpoints(&self) -> Vec<String> {
@@ -76,13 +80,13 @@ impl Task for SibTask {
     }
 
     fn steps(&self, mode: &PromptMode) -> Vec<StepSpec> {
-        match mode {
-            PromptMode::Direct => vec![StepSpec::line(self.answer_max_new_tokens)],
-            PromptMode::Bridge(_) => vec![
-                StepSpec::line(self.translate_max_new_tokens),
-                StepSpec::line(self.answer_max_new_tokens),
-            ],
-        }
+        answer_steps(
+            mode,
+            self.scoring,
+            self.translate_max_new_tokens,
+            self.answer_max_new_tokens,
+            || self.labels.iter().map(|l| format!(" {l}")).collect(),
+        )
     }
 
     fn prompts(

@@ -8,7 +8,8 @@ use crate::error::EvalError;
 use crate::mode::{LangRef, PromptMode};
 use crate::parse::{first_line, parse_two_way};
 use crate::tasks::{
-    Outcome, StepSpec, Task, TaskMetrics, accuracy_metrics, final_output, translate_prompt,
+    AnswerScoring, Outcome, StepSpec, Task, TaskMetrics, accuracy_metrics, answer_steps,
+    final_output, translate_prompt,
 };
 
 /// Whether the question asks for the premise's cause or its effect.
@@ -33,6 +34,8 @@ pub struct XcopaItem {
 #[derive(Clone, Debug)]
 pub struct XcopaTask {
     pub lang: LangRef,
+    /// How the answer is read (generated and parsed, or chosen by likelihood).
+    pub scoring: AnswerScoring,
     pub answer_max_new_tokens: usize,
     pub translate_max_new_tokens: usize,
 }
@@ -41,6 +44,7 @@ impl XcopaTask {
     pub fn new(lang: LangRef) -> Self {
         XcopaTask {
             lang,
+            scoring: AnswerScoring::Generate,
             answer_max_new_tokens: 5,
             translate_max_new_tokens: 128,
         }
@@ -63,7 +67,7 @@ impl Task for XcopaTask {
     type Item = XcopaItem;
 
     fn key(&self) -> String {
-        format!("xcopa:{}", self.lang.code)
+        format!("xcopa{}:{}", self.scoring.key_suffix(), self.lang.code)
     }
 
     fn endpoints(&self) -> Vec<String> {
@@ -86,13 +90,13 @@ impl Task for XcopaTask {
     }
 
     fn steps(&self, mode: &PromptMode) -> Vec<StepSpec> {
-        match mode {
-            PromptMode::Direct => vec![StepSpec::line(self.answer_max_new_tokens)],
-            PromptMode::Bridge(_) => vec![
-                StepSpec::line(self.translate_max_new_tokens),
-                StepSpec::line(self.answer_max_new_tokens),
-            ],
-        }
+        answer_steps(
+            mode,
+            self.scoring,
+            self.translate_max_new_tokens,
+            self.answer_max_new_tokens,
+            || ["1", "2"].iter().map(|o| format!(" {o}")).collect(),
+        )
     }
 
     fn prompts(
