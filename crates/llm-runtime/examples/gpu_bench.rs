@@ -4,6 +4,8 @@
 //!
 //! ```text
 //! gpu_bench parity --gguf FILE --reference JSON [--device cuda] [--dtypes f32,bf16]
+//! gpu_bench parity-random --model (random:gemma3-270m | random:llama3-8b) [--device wgpu]
+//!                  [--dtypes f32,bf16] [--prompts 2x24]
 //! gpu_bench speed  --model (FILE.gguf | random:llama3-8b | random:gemma3-270m)
 //!                  [--device cuda] [--dtype bf16] [--prefill 16x2048] [--decode 64x32+64]
 //!                  [--iters 3] [--skip-decode]
@@ -15,6 +17,11 @@
 //!   reference and the CPU, the largest logit difference to the CPU over the whole vocabulary,
 //!   first activations of layers 0 and 17, the active-neuron fractions, and the greedy
 //!   continuation of the German prompt.
+//! - `parity-random` needs no files: the same random weights (see `RandomWeights`) on the CPU
+//!   in f32 and on `--device` in each dtype, fed the same random token ids (prompts of different
+//!   lengths, so padding is exercised); prints per prompt the top-5 ids on both, the largest
+//!   logit difference over the whole vocabulary relative to the largest |logit|, and the
+//!   active-neuron counts that differ.
 //! - `speed` measures prefill with MLP activation capture (GateAct corpus statistics reduced on
 //!   the device; random token ids, no logits, like the peer's `m.model(...)`) and greedy decode
 //!   with the KV cache (random prompts, EOS disabled, no detokenisation). `random:` models get
@@ -77,8 +84,9 @@ fn run() -> Result<()> {
             args.or("device", "cuda"),
             args.or("dtypes", "f32,bf16"),
         ),
+        "parity-random" => parity_random(&args),
         "speed" => speed(&args),
-        _ => Err(bad("expected mode `parity` or `speed`")),
+        _ => Err(bad("expected mode `parity`, `parity-random` or `speed`")),
     }
 }
 
@@ -195,6 +203,68 @@ fn parity(gguf: &str, reference: &str, device: &str, dtypes: &str) -> Result<()>
             "SUMMARY {device} {dtype}: top-5 ids equal to the reference: {all_ids_match}; worst top-5 rel.diff to reference {worst_ref_rel:.2e}; worst |gpu-cpu| logit {worst_cpu_abs:.3e}; greedy ok: {}",
             g[0].text.starts_with(" \"Wasser\"")
         );
+    }
+    Ok(())
+}
+
+/// Device against CPU f32 on identical random weights and token ids (see the module doc).
+fn parity_random(args: &Args) -> Result<()> {
+    let spec = args.or("model", "random:gemma3-270m");
+    let name = spec
+        .strip_prefix("random:")
+        .ok_or_else(|| Error::Invalid(format!("parity-random needs random:NAME, got `{spec}`")))?;
+    let device = args.or("device", "cuda");
+    let (rows, cols) = pair(args.or("prompts", "2x24"))?;
+    let weights = RandomWeights::new(name)?;
+    let vocab = weights.config.vocab_size;
+    // Ragged prompts: row r keeps cols - 3r tokens, so the batch is padded.
+    let prompts: Vec<Vec<u32>> = random_ids(rows, cols, vocab, 7)
+        .into_iter()
+        .enumerate()
+        .map(|(r, mut p)| {
+            p.truncate(cols.saturating_sub(3 * r).max(2));
+            p
+        })
+        .collect();
+    let cpu = Transformer::from_weights(&weights, &RuntimeDevice::cpu(), Dtype::F32)?;
+    let c_logits = cpu.last_logits(&prompts)?;
+    let c_stats = cpu.corpus_stats(&prompts, CaptureSite::GateAct)?;
+    for dtype in args.or("dtypes", "f32,bf16").split(',') {
+        let dtype: Dtype = dtype.parse()?;
+        let t = Instant::now();
+        let dev = Transformer::from_weights(&weights, &RuntimeDevice::parse(device)?, dtype)?;
+        let g_logits = dev.last_logits(&prompts)?;
+        let first_s = t.elapsed().as_secs_f64();
+        let mut worst_rel = 0f64;
+        let mut ids_equal = 0;
+        for (r, (g, c)) in g_logits.iter().zip(&c_logits).enumerate() {
+            let scale = c.iter().fold(0f64, |m, &x| m.max(x.abs() as f64));
+            let abs = g
+                .iter()
+                .zip(c)
+                .map(|(a, b)| (a - b).abs() as f64)
+                .fold(0.0, f64::max);
+            worst_rel = worst_rel.max(abs / scale);
+            let (gtop, ctop) = (top_k(g, 5), top_k(c, 5));
+            ids_equal += usize::from(gtop == ctop);
+            println!(
+                "{spec} {device} {dtype} prompt {r} ({} tokens): top-5 {gtop:?} cpu {ctop:?}; max |dev-cpu| {abs:.3e} (max |logit| {scale:.3})",
+                prompts[r].len()
+            );
+        }
+        let stats = dev.corpus_stats(&prompts, CaptureSite::GateAct)?;
+        let differ = stats
+            .over_zero
+            .iter()
+            .zip(&c_stats.over_zero)
+            .filter(|(a, b)| a != b)
+            .count();
+        let line = json!({"parity": spec, "device": device, "dtype": dtype.to_string(),
+            "prompts": prompts.len(), "top5_ids_equal": ids_equal,
+            "worst_max_abs_diff_over_max_abs_logit": worst_rel,
+            "active_counts_differing": differ, "active_counts": stats.over_zero.len(),
+            "load_and_first_call_s": first_s});
+        println!("{line}");
     }
     Ok(())
 }

@@ -122,7 +122,27 @@ impl fmt::Display for RuntimeDevice {
 
 #[cfg(feature = "cuda")]
 fn cuda_device(idx: usize) -> std::result::Result<Device, String> {
+    keep_compiled_kernels();
     Ok(Device::cuda(idx))
+}
+
+/// cubecl compiles each GPU kernel the first time it runs, one at a time on one CPU thread
+/// (NVRTC to PTX, then the driver's PTX JIT at module load): a model's first forward pass
+/// spends minutes there with the GPU idle. cubecl can keep the compiled kernels on disk (its
+/// `persistence` feature, which also keeps autotune results), but leaves that off by default;
+/// turn it on, reading the rest of the configuration where cubecl itself would (`cubecl.toml`
+/// or `burn.toml` up from the working directory, then `CUBECL_*` variables).
+/// `BRIDGEX_KERNEL_CACHE=0` leaves cubecl's own choice alone.
+#[cfg(feature = "cuda")]
+fn keep_compiled_kernels() {
+    use cubecl::config::{CubeClRuntimeConfig, RuntimeConfig};
+    if std::env::var("BRIDGEX_KERNEL_CACHE").is_ok_and(|v| v == "0") {
+        return;
+    }
+    let mut config = CubeClRuntimeConfig::from_current_dir().override_from_env();
+    config.compilation.cache = true;
+    // `false` when cubecl's configuration was already read (a second device): nothing to do.
+    let _ = CubeClRuntimeConfig::try_set(config);
 }
 
 #[cfg(not(feature = "cuda"))]
