@@ -113,19 +113,47 @@ fn draw_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("plotting failed: {e}")
 }
 
-/// Write `figure` to `stem.png` / `stem.svg`; returns the paths written.
-pub fn write_layer_figure(
+/// A figure drawable on any plotters backend, so PNG and SVG come from one drawing routine.
+trait Chart {
+    /// Width and height in pixels.
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>;
+}
+
+impl Chart for LayerFigure {
+    fn size(&self) -> (u32, u32) {
+        (1100, 640)
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+        draw_layers(root, self)
+    }
+}
+
+impl Chart for HeatMap {
+    fn size(&self) -> (u32, u32) {
+        let k = self.labels.len() as u32;
+        let side = 100 + 58 * k.max(1);
+        // Wide enough for the title whatever the number of languages.
+        ((side + 110).max(760), side + 40)
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+        draw_heat_map(root, self)
+    }
+}
+
+/// Write `chart` to `stem.png` / `stem.svg` as `formats` asks (each through a temporary file);
+/// returns the paths written.
+fn write_chart(
     stem: &Path,
-    figure: &LayerFigure,
+    chart: &impl Chart,
     formats: PlotFormats,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let mut written = Vec::new();
-    let size = (1100u32, 640u32);
     if formats.png {
         let path = stem.with_extension("png");
         write_via_temp_path(&path, |tmp| {
-            let root = BitMapBackend::new(tmp, size).into_drawing_area();
-            draw_layers(&root, figure)?;
+            let root = BitMapBackend::new(tmp, chart.size()).into_drawing_area();
+            chart.draw(&root)?;
             root.present().map_err(draw_err)
         })?;
         written.push(path);
@@ -133,13 +161,22 @@ pub fn write_layer_figure(
     if formats.svg {
         let path = stem.with_extension("svg");
         write_via_temp_path(&path, |tmp| {
-            let root = SVGBackend::new(tmp, size).into_drawing_area();
-            draw_layers(&root, figure)?;
+            let root = SVGBackend::new(tmp, chart.size()).into_drawing_area();
+            chart.draw(&root)?;
             root.present().map_err(draw_err)
         })?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Write `figure` to `stem.png` / `stem.svg`; returns the paths written.
+pub fn write_layer_figure(
+    stem: &Path,
+    figure: &LayerFigure,
+    formats: PlotFormats,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    write_chart(stem, figure, formats)
 }
 
 /// Write `map` to `stem.png` / `stem.svg`; returns the paths written.
@@ -148,30 +185,7 @@ pub fn write_heat_map(
     map: &HeatMap,
     formats: PlotFormats,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    let k = map.labels.len() as u32;
-    let side = 100 + 58 * k.max(1);
-    // Wide enough for the title whatever the number of languages.
-    let size = ((side + 110).max(760), side + 40);
-    let mut written = Vec::new();
-    if formats.png {
-        let path = stem.with_extension("png");
-        write_via_temp_path(&path, |tmp| {
-            let root = BitMapBackend::new(tmp, size).into_drawing_area();
-            draw_heat_map(&root, map)?;
-            root.present().map_err(draw_err)
-        })?;
-        written.push(path);
-    }
-    if formats.svg {
-        let path = stem.with_extension("svg");
-        write_via_temp_path(&path, |tmp| {
-            let root = SVGBackend::new(tmp, size).into_drawing_area();
-            draw_heat_map(&root, map)?;
-            root.present().map_err(draw_err)
-        })?;
-        written.push(path);
-    }
-    Ok(written)
+    write_chart(stem, map, formats)
 }
 
 /// Consecutive runs of defined values, as (layer, value) points.
