@@ -19,7 +19,8 @@ pub struct Args {
     /// Tasks, comma-separated (default: all)
     #[arg(long, value_enum, value_delimiter = ',')]
     tasks: Vec<TaskArg>,
-    /// Items per task and route (quick runs); default all (Belebele: the first 500)
+    /// Items per task and route, spread evenly over each task's items (quick runs); default
+    /// all (Belebele: the first 500)
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
     /// FLORES devtest sentences per language for the statistics (default all 1012)
@@ -37,9 +38,13 @@ pub struct Args {
     /// How XCOPA, SIB-200 and Belebele answers are read
     #[arg(long, value_enum, default_value_t)]
     scoring: ScoringArg,
-    /// Prompts per generation batch
+    /// Prompts per generation batch, also the most rows the runtime decodes together (a GPU
+    /// wants a few hundred)
     #[arg(long, default_value_t = 16, value_name = "N")]
     batch_size: usize,
+    /// Token budget of one forward batch (rows x padded length) [default: the runtime's, 4096]
+    #[arg(long, value_name = "N")]
+    batch_tokens: Option<usize>,
     /// `cpu`, `cuda[:N]` (build with `--features cuda`) or `wgpu`
     #[arg(long, default_value = "cpu")]
     device: String,
@@ -116,6 +121,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .dtype
             .parse()
             .map_err(|e| anyhow::anyhow!("--dtype: {e}"))?,
+        batch_tokens: args.batch_tokens,
+        generation_rows: Some(args.batch_size.max(1)),
         ..ModelOptions::default()
     };
     let ctx = neuron_probe::RunContext::from_env()?;

@@ -65,7 +65,11 @@ fn check_baselines(pair: &str, endpoints: [&str; 2], t: &TaskResult, chosen: &st
 fn eval_generated(dir: &Path) -> (u64, u64) {
     let (mut generated, mut resumed) = (0, 0);
     for pair in std::fs::read_dir(dir.join("runs")).unwrap() {
-        for f in std::fs::read_dir(pair.unwrap().path()).unwrap() {
+        let pair = pair.unwrap().path();
+        if !pair.is_dir() {
+            continue; // the generation memo
+        }
+        for f in std::fs::read_dir(pair).unwrap() {
             let p = f.unwrap().path();
             if p.extension().is_some_and(|e| e == "json") {
                 let v: serde_json::Value =
@@ -198,6 +202,32 @@ fn reproduce_en_sw_on_the_default_model() {
     assert!(resumed > 0);
     for (a, b) in r.pairs.iter().zip(&again.pairs) {
         assert_eq!(a.bridge, b.bridge);
+        assert_eq!(a.tasks, b.tasks);
+    }
+
+    // The generation memo holds every request of the first run: with the per-item files gone,
+    // a third run regenerates every item, yet sends the model nothing new (a request the memo
+    // lacks would add a line to it), and scores the same.
+    let memo: Vec<_> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    assert_eq!(memo.len(), 1, "{memo:?}");
+    let memo_name = memo[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        memo_name.starts_with("generations-a5fd3b62230a-f32"),
+        "{memo_name}"
+    );
+    let memo_lines = || std::fs::read_to_string(&memo[0]).unwrap().lines().count();
+    let before = memo_lines();
+    assert!(before > 0);
+    std::fs::remove_dir_all(out.join("runs").join("en-sw").join("eval")).unwrap();
+    let third = reproduce(&mut model, &data, &ctx, &opts).unwrap();
+    let (generated, _) = eval_generated(&out);
+    assert!(generated > 0, "the items were evaluated again");
+    assert_eq!(memo_lines(), before, "a request reached the model again");
+    for (a, b) in r.pairs.iter().zip(&third.pairs) {
         assert_eq!(a.tasks, b.tasks);
     }
 }

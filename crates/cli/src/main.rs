@@ -95,6 +95,9 @@ struct ModelArgs {
     /// Token budget of one forward batch (rows x padded length) [default: the runtime's, 4096]
     #[arg(long, value_name = "N")]
     batch_tokens: Option<usize>,
+    /// Most sequences decoded together in generation [default: 32; a GPU wants a few hundred]
+    #[arg(long, value_name = "N")]
+    generation_rows: Option<usize>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -342,7 +345,8 @@ struct EvalCmd {
         value_name = "ROUTE"
     )]
     route: Vec<RouteArg>,
-    /// Evaluate only the first N items [default: all; Belebele 500]
+    /// Evaluate only N items, spread evenly over the task's items (quick runs)
+    /// [default: all; Belebele the first 500]
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
     /// Items per generation batch
@@ -354,6 +358,10 @@ struct EvalCmd {
     /// How XCOPA, SIB-200 and Belebele answers are read
     #[arg(long, value_enum, default_value_t)]
     scoring: ScoringArg,
+    /// Answer requests the model has answered before from this file, and add new answers to
+    /// it (one file per model and precision; `reproduce` keeps one under its runs/)
+    #[arg(long, value_name = "FILE")]
+    memo: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
     #[command(flatten)]
@@ -421,6 +429,7 @@ impl Env {
             dtype: args.dtype.into(),
             model_dir: self.model_dir.clone(),
             batch_tokens: args.batch_tokens,
+            generation_rows: args.generation_rows,
         };
         OpenedModel::open(&options, ctx.map(|c| c.artifacts.root()))
     }
@@ -647,6 +656,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             opts.batch_size = c.batch_size;
             opts.mt_style = c.mt_style.into();
             opts.scoring = c.scoring.into();
+            opts.memo = c.memo.clone();
             opts.progress = !env.quiet;
             let ctx = env.ctx().ok();
             let mut model = env.model(&c.model, ctx.as_ref())?;

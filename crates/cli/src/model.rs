@@ -31,6 +31,9 @@ pub struct ModelOptions {
     pub model_dir: Option<PathBuf>,
     /// Token budget of one forward batch (`None` = the runtime's default).
     pub batch_tokens: Option<usize>,
+    /// Most sequences decoded together (`None` = the runtime's default, 32).
+    #[serde(default)]
+    pub generation_rows: Option<usize>,
 }
 
 impl Default for ModelOptions {
@@ -41,6 +44,7 @@ impl Default for ModelOptions {
             dtype: Dtype::F32,
             model_dir: None,
             batch_tokens: None,
+            generation_rows: None,
         }
     }
 }
@@ -208,6 +212,9 @@ impl OpenedModel {
             .map_err(model_err)?;
             if let Some(t) = self.options.batch_tokens {
                 model.set_batch_tokens(t);
+            }
+            if let Some(r) = self.options.generation_rows {
+                model.set_generation_rows(r);
             }
             let wrapped = RuntimeModel::new(
                 model,

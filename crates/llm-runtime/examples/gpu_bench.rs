@@ -350,6 +350,8 @@ fn speed(args: &Args) -> Result<()> {
         .parse()
         .map_err(|_| Error::Invalid(format!("`{dec}`: NEW")))?;
     tf.set_eos_ids(Vec::new());
+    // All rows in one batch, as the peer decodes them.
+    tf.set_generation_rows(rows);
     let prompts = random_ids(rows, prompt, c.vocab_size, 2);
     let no_text = |_: &[u32]| -> Result<String> { Ok(String::new()) };
     // Warm-up like the peer's (4 new tokens), then the timed run.
@@ -378,7 +380,7 @@ fn speed(args: &Args) -> Result<()> {
     out["decode"] = json!({
         "batch": rows, "prompt": prompt, "new_tokens": new, "generated": generated, "warmup_s": warm_s,
         "s": dt, "tok_s": generated as f64 / dt,
-        "max_generation_rows": llm_runtime::generate::MAX_GENERATION_ROWS,
+        "generation_rows": tf.generation_rows(),
     });
     println!("{out}");
     Ok(())

@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::model::batch::BatchLayout;
 use crate::model::{Transformer, read_f32};
 
-/// Most sequences decoded together.
-pub const MAX_GENERATION_ROWS: usize = 32;
+/// Most sequences decoded together unless [`Transformer::set_generation_rows`] says otherwise.
+pub const DEFAULT_GENERATION_ROWS: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GenerateOptions {
@@ -167,7 +167,7 @@ impl Transformer {
             .map(|_| vec![0f32; prompts.len() * per_prompt]);
         let mut out: Vec<Option<Generation>> = vec![None; prompts.len()];
         let lens: Vec<usize> = prompts.iter().map(Vec::len).collect();
-        for batch in self.plan_batches(&lens, MAX_GENERATION_ROWS) {
+        for batch in self.plan_batches(&lens, self.generation_rows()) {
             let rows: Vec<&[u32]> = batch.iter().map(|&i| prompts[i].as_slice()).collect();
             let (gens, sums) = self.generate_batch(&rows, opts, decode, extras)?;
             for (b, (&i, g)) in batch.iter().zip(gens).enumerate() {

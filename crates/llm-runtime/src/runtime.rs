@@ -83,6 +83,11 @@ impl Model {
         self.transformer.set_batch_tokens(tokens);
     }
 
+    /// Most sequences decoded together, default 32 (a GPU wants a few hundred).
+    pub fn set_generation_rows(&mut self, rows: usize) {
+        self.transformer.set_generation_rows(rows);
+    }
+
     /// Logits at the last token of each prompt.
     pub fn last_logits(&self, prompts: &[Vec<u32>]) -> Result<Vec<Vec<f32>>> {
         self.transformer.last_logits(prompts)

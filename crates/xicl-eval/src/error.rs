@@ -33,7 +33,7 @@ pub enum EvalError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}, line {line}: not a result record ({source})")]
+    #[error("{path}, line {line}: not a record of this file ({source})")]
     BadRecord {
         path: PathBuf,
         line: usize,
@@ -50,7 +50,9 @@ pub enum EvalError {
         expected: String,
         found: String,
     },
-    #[error("{path}: item id {id:?} appears on lines {first} and {second}")]
+    #[error(
+        "{path}: record key {id:?} (an item id, or a memo key) appears on lines {first} and {second}"
+    )]
     DuplicateRecord {
         path: PathBuf,
         id: String,

@@ -19,7 +19,7 @@ use crate::tasks::{Outcome, Task, TaskMetrics};
 pub struct RunOptions {
     /// Items per generator batch (a bridged step sends all prompts of a batch's items at once).
     pub batch_size: usize,
-    /// Evaluate only the first N items (`--limit N`).
+    /// Evaluate only N items spread evenly over the list (`--limit N`; see [`spread`]).
     pub limit: Option<usize>,
     /// Draw a progress bar on stderr (drawn only when stderr is a terminal).
     pub progress: bool,
@@ -58,7 +58,17 @@ impl RunSummary {
     }
 }
 
-/// Evaluate `items` (the first `opts.limit` of them) of `task` in `mode`, appending each
+/// The indices a quick run of `limit` items evaluates out of `len`: evenly spaced from the
+/// first, so a file ordered by label or topic (SIB-200's test split is) is sampled across, and
+/// the same on every run. `None`, or a limit of at least `len`, keeps every item.
+pub fn spread(len: usize, limit: Option<usize>) -> Vec<usize> {
+    match limit {
+        Some(n) if n < len => (0..n).map(|i| i * len / n).collect(),
+        _ => (0..len).collect(),
+    }
+}
+
+/// Evaluate `items` (or the `opts.limit` of them that [`spread`] picks) of `task` in `mode`, appending each
 /// finished batch to `output` and skipping items already there; then score every item from the
 /// outputs recorded in the file.
 ///
@@ -79,7 +89,10 @@ where
     if opts.batch_size == 0 {
         return Err(EvalError::ZeroBatch);
     }
-    let items = &items[..opts.limit.unwrap_or(items.len()).min(items.len())];
+    let items: Vec<&T::Item> = spread(items.len(), opts.limit)
+        .into_iter()
+        .map(|i| &items[i])
+        .collect();
     if items.is_empty() {
         return Err(EvalError::NoItems);
     }
@@ -98,7 +111,7 @@ where
     }
     let mut ids: Vec<String> = Vec::with_capacity(items.len());
     let mut index_of: HashMap<String, usize> = HashMap::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
+    for (i, &item) in items.iter().enumerate() {
         task.validate(item)?;
         let id = task.item_id(item);
         if let Some(&first) = index_of.get(&id) {
@@ -151,7 +164,7 @@ where
         for (step, spec) in steps.iter().enumerate() {
             let mut flat: Vec<String> = Vec::new();
             for (j, &i) in chunk.iter().enumerate() {
-                let p = task.prompts(&items[i], mode, step, &history[j]);
+                let p = task.prompts(items[i], mode, step, &history[j]);
                 flat.extend(p.iter().cloned());
                 prompts[j].push(p);
             }
@@ -211,7 +224,7 @@ where
         }
         let mut batch = Vec::with_capacity(chunk.len());
         for (((&i, p), h), lp) in chunk.iter().zip(prompts).zip(history).zip(option_logprobs) {
-            let outcome = task.outcome(&items[i], mode, &h);
+            let outcome = task.outcome(items[i], mode, &h);
             let mut rec = record(ids[i].clone(), &key, &route_text, p, h, outcome)?;
             rec.option_logprobs = lp;
             batch.push(rec);

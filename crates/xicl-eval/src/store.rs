@@ -1,4 +1,5 @@
 //! The per-run results file: JSON Lines, one [`ItemRecord`] per evaluated item, append-only.
+//! The same durable file ([`JsonlStore`]) keeps the generation memo ([`crate::memo`]).
 //!
 //! Durability model: a batch's lines are written with one `write_all` and `fsync`ed before the
 //! next batch starts, so after a crash the file holds complete lines of finished batches plus
@@ -10,6 +11,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::EvalError;
@@ -44,21 +46,35 @@ pub struct ItemRecord {
     pub option_logprobs: Vec<Vec<f64>>,
 }
 
-/// An open results file and the records it already holds.
+/// A line of a [`JsonlStore`]: its key may appear once per file.
+pub trait StoreRecord: Serialize + DeserializeOwned {
+    fn key(&self) -> &str;
+}
+
+impl StoreRecord for ItemRecord {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// The per-run results file.
+pub type ResultStore = JsonlStore<ItemRecord>;
+
+/// An open append-only JSON Lines file and the records it already holds.
 #[derive(Debug)]
-pub struct ResultStore {
+pub struct JsonlStore<R> {
     path: PathBuf,
     file: File,
-    /// id -> (1-based line, record)
-    records: HashMap<String, (usize, ItemRecord)>,
+    /// key -> (1-based line, record)
+    records: HashMap<String, (usize, R)>,
     /// Complete lines in the file.
     lines: usize,
 }
 
-impl ResultStore {
+impl<R: StoreRecord> JsonlStore<R> {
     /// Open (creating if needed, with its directory) a results file, drop a half-written last
     /// line, and load the complete records.
-    pub fn open(path: &Path) -> Result<ResultStore, EvalError> {
+    pub fn open(path: &Path) -> Result<Self, EvalError> {
         let io = |action: &'static str| {
             let path = path.to_path_buf();
             move |source| EvalError::Io {
@@ -90,29 +106,28 @@ impl ResultStore {
             bytes.truncate(complete);
         }
         let lines = bytes.iter().filter(|&&b| b == b'\n').count();
-        let mut records: HashMap<String, (usize, ItemRecord)> = HashMap::new();
+        let mut records: HashMap<String, (usize, R)> = HashMap::new();
         for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
             let line_no = i + 1;
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let rec: ItemRecord =
-                serde_json::from_slice(line).map_err(|source| EvalError::BadRecord {
-                    path: path.to_path_buf(),
-                    line: line_no,
-                    source,
-                })?;
-            if let Some((first, _)) = records.get(&rec.id) {
+            let rec: R = serde_json::from_slice(line).map_err(|source| EvalError::BadRecord {
+                path: path.to_path_buf(),
+                line: line_no,
+                source,
+            })?;
+            if let Some((first, _)) = records.get(rec.key()) {
                 return Err(EvalError::DuplicateRecord {
                     path: path.to_path_buf(),
-                    id: rec.id,
+                    id: rec.key().to_string(),
                     first: *first,
                     second: line_no,
                 });
             }
-            records.insert(rec.id.clone(), (line_no, rec));
+            records.insert(rec.key().to_string(), (line_no, rec));
         }
-        Ok(ResultStore {
+        Ok(JsonlStore {
             path: path.to_path_buf(),
             file,
             records,
@@ -132,21 +147,20 @@ impl ResultStore {
         self.records.is_empty()
     }
 
-    /// The record of an item and its 1-based line number.
-    pub fn get(&self, id: &str) -> Option<(usize, &ItemRecord)> {
+    /// The record of a key and its 1-based line number.
+    pub fn get(&self, id: &str) -> Option<(usize, &R)> {
         self.records.get(id).map(|(l, r)| (*l, r))
     }
 
     /// All records in file order.
-    pub fn records(&self) -> Vec<&ItemRecord> {
-        let mut v: Vec<(usize, &ItemRecord)> =
-            self.records.values().map(|(l, r)| (*l, r)).collect();
+    pub fn records(&self) -> Vec<&R> {
+        let mut v: Vec<(usize, &R)> = self.records.values().map(|(l, r)| (*l, r)).collect();
         v.sort_by_key(|(l, _)| *l);
         v.into_iter().map(|(_, r)| r).collect()
     }
 
     /// Append finished records durably: one write, then fsync.
-    pub fn append(&mut self, batch: Vec<ItemRecord>) -> Result<(), EvalError> {
+    pub fn append(&mut self, batch: Vec<R>) -> Result<(), EvalError> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -156,18 +170,18 @@ impl ResultStore {
             let line = self.lines + 1 + k;
             let earlier = self
                 .records
-                .get(&rec.id)
+                .get(rec.key())
                 .map(|(l, _)| *l)
-                .or_else(|| seen.get(rec.id.as_str()).copied());
+                .or_else(|| seen.get(rec.key()).copied());
             if let Some(first) = earlier {
                 return Err(EvalError::DuplicateRecord {
                     path: self.path.clone(),
-                    id: rec.id.clone(),
+                    id: rec.key().to_string(),
                     first,
                     second: line,
                 });
             }
-            seen.insert(&rec.id, line);
+            seen.insert(rec.key(), line);
         }
         let mut buf = Vec::new();
         for rec in &batch {
@@ -193,7 +207,8 @@ impl ResultStore {
         self.file.sync_data().map_err(io("sync", &self.path))?;
         for rec in batch {
             self.lines += 1;
-            self.records.insert(rec.id.clone(), (self.lines, rec));
+            self.records
+                .insert(rec.key().to_string(), (self.lines, rec));
         }
         Ok(())
     }

@@ -230,10 +230,11 @@ fn half_written_last_line_is_dropped_and_redone() {
 }
 
 #[test]
-fn limit_takes_the_first_items() {
+fn limit_spreads_the_items_evenly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("bli.jsonl");
-    let mut model = TableGen::new(&[("w0", "t0")]);
+    // w3 is known, w0 and w6 get " ?": parsed as the word "?", wrong but not a parse failure
+    let mut model = TableGen::new(&[("w3", "t3")]);
     let o = RunOptions {
         limit: Some(3),
         ..opts(8)
@@ -250,7 +251,6 @@ fn limit_takes_the_first_items() {
     assert_eq!(s.items, 3);
     assert_eq!(model.calls.len(), 1);
     assert_eq!(model.calls[0].len(), 3);
-    // w1 and w2 get " ?": parsed as the word "?", wrong but not a parse failure
     assert_eq!(
         s.metrics,
         TaskMetrics::Accuracy {
@@ -260,7 +260,15 @@ fn limit_takes_the_first_items() {
             accuracy: 100.0 / 3.0
         }
     );
-    assert_eq!(read_records(&out).len(), 3);
+    // 10 items, 3 wanted: every 10/3-th from the first, by hand 0, 3, 6.
+    let ids: Vec<String> = read_records(&out).into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["w0", "w3", "w6"]);
+    assert_eq!(
+        xicl_eval::runner::spread(204, Some(5)),
+        [0, 40, 81, 122, 163]
+    );
+    assert_eq!(xicl_eval::runner::spread(4, Some(9)), [0, 1, 2, 3]);
+    assert_eq!(xicl_eval::runner::spread(4, None), [0, 1, 2, 3]);
 }
 
 #[test]

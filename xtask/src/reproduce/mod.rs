@@ -5,7 +5,8 @@
 //! images under the output folder.
 //!
 //! Long and resumable: every stage goes through the cached artifacts of neuron-probe and the
-//! per-item JSON Lines of xicl-eval, so a second invocation redoes nothing finished. The report
+//! per-item JSON Lines of xicl-eval, so a second invocation redoes nothing finished; a
+//! generation memo under `runs/` answers a request that another pair already asked. The report
 //! is rewritten (atomically) after each pair, so an interrupted run leaves a consistent partial
 //! report. A pair or task that cannot run (no dictionary, a language the task's data lacks, a
 //! failure) is recorded under "Skipped" and the run goes on.
@@ -82,6 +83,7 @@ impl ReproduceOptions {
             device: self.device.clone(),
             tasks: self.tasks.iter().map(|t| t.name().to_string()).collect(),
             limit: self.limit,
+            limit_spread: true,
             stats_sentences: self.stats_sentences,
             probe_size: self.probe_size,
             filter_max_words: self.filter_max_words,
@@ -227,6 +229,7 @@ fn task_step<M: AppModel + ?Sized>(
     e.batch_size = opts.batch_size;
     e.scoring = opts.scoring;
     e.progress = opts.progress;
+    e.memo = Some(memo_path(&opts.out_dir, &model.identity()));
     let outcome = eval_command(model, inputs, &e)?;
     let scores = route_scores(&outcome.runs, None)?;
     let report = spec.aggregate(&scores)?;
@@ -257,6 +260,21 @@ fn task_step<M: AppModel + ?Sized>(
         rows: report.rows,
         all_metrics,
     })
+}
+
+/// The generation memo every task of every pair shares: pairs with one source language
+/// translate the same sentences into the same bridges, pairs with one target language ask the
+/// same XCOPA and SIB-200 questions. One file per model digest and precision.
+fn memo_path(out_dir: &Path, id: &neuron_probe::ModelIdentity) -> PathBuf {
+    let digest: String = id
+        .digest
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect();
+    out_dir
+        .join("runs")
+        .join(format!("generations-{digest}-{}.jsonl", id.precision))
 }
 
 /// Write `results.json`, the CSV files and `REPORT.md` (each atomically).

@@ -175,9 +175,13 @@ fn settings(o: &mut String, r: &Results) {
         o,
         "| items per task and route | {} |",
         s.limit
-            .map_or("all (Belebele: first 500)".to_string(), |n| format!(
-                "first {n}"
-            ))
+            .map_or("all (Belebele: first 500)".to_string(), |n| {
+                if s.limit_spread {
+                    format!("{n}, spread evenly over each task's items")
+                } else {
+                    format!("first {n}")
+                }
+            })
     );
     let _ = writeln!(
         o,

@@ -31,6 +31,10 @@ pub struct Settings {
     pub tasks: Vec<String>,
     /// Items per task and route (`None` = all; Belebele at most 500).
     pub limit: Option<usize>,
+    /// The limit's items were spread evenly over each task's items (absent in older results,
+    /// which took the first N).
+    #[serde(default)]
+    pub limit_spread: bool,
     /// FLORES devtest sentences per language for the statistics (`None` = all 1012).
     pub stats_sentences: Option<usize>,
     pub probe_size: usize,

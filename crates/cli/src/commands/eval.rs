@@ -15,8 +15,8 @@ use muse_dict::Split;
 use serde::{Deserialize, Serialize};
 use xicl_eval::{
     AnswerScoring, BELEBELE_ITEMS, BelebeleItem, BelebeleTask, BliItem, BliTask, CopaQuestion,
-    LangRef, MtBridgeStyle, MtItem, MtTask, PromptMode, Route, RunOptions, RunSummary, SibItem,
-    SibTask, Task, XcopaItem, XcopaTask, run_task,
+    Generator, LangRef, MemoGenerator, MtBridgeStyle, MtItem, MtTask, PromptMode, Route,
+    RunOptions, RunSummary, SibItem, SibTask, Task, XcopaItem, XcopaTask, run_task,
 };
 
 use crate::app::AppModel;
@@ -34,7 +34,7 @@ pub struct EvalOptions {
     pub task: TaskArg,
     /// Routes in order; empty = `direct` only.
     pub routes: Vec<Route>,
-    /// First N items (`None` = all; Belebele: the first 500).
+    /// N items spread evenly over the task's items (`None` = all; Belebele: the first 500).
     pub limit: Option<usize>,
     /// Items per generator batch.
     pub batch_size: usize,
@@ -43,6 +43,9 @@ pub struct EvalOptions {
     pub scoring: AnswerScoring,
     /// Where the JSON Lines outputs and the summary go (required: the runner resumes from them).
     pub out_dir: PathBuf,
+    /// A generation memo file ([`xicl_eval::memo`]) shared with other runs of the same model
+    /// and precision; `None` = every request goes to the model.
+    pub memo: Option<PathBuf>,
     pub progress: bool,
 }
 
@@ -57,6 +60,7 @@ impl EvalOptions {
             mt_style: MtBridgeStyle::Pivot,
             scoring: AnswerScoring::Generate,
             out_dir,
+            memo: None,
             progress: true,
         }
     }
@@ -113,7 +117,13 @@ fn run_routes<T: Task, M: AppModel + ?Sized>(
     };
     let dir = opts.out_dir.join("eval");
     let mut summaries = Vec::with_capacity(routes.len());
-    let mut generator = ModelGenerator::new(model);
+    let mut generator: Box<dyn Generator + '_> = match &opts.memo {
+        Some(path) => Box::new(
+            MemoGenerator::open(ModelGenerator::new(model), path)
+                .with_context(|| format!("opening the generation memo {}", path.display()))?,
+        ),
+        None => Box::new(ModelGenerator::new(model)),
+    };
     for route in &routes {
         let mode = mode_of(route)?;
         let file = dir.join(format!(
@@ -126,7 +136,7 @@ fn run_routes<T: Task, M: AppModel + ?Sized>(
             limit,
             progress: opts.progress,
         };
-        let summary = run_task(&mut generator, task, items, &mode, &file, &run_opts)
+        let summary = run_task(generator.as_mut(), task, items, &mode, &file, &run_opts)
             .with_context(|| format!("{} along route {route}", task.key()))?;
         summaries.push(summary);
     }
@@ -353,10 +363,12 @@ pub fn eval_command<M: AppModel + ?Sized>(
         TaskArg::Belebele => {
             let mut task = BelebeleTask::new(lang_ref(t)?, lang_ref(s)?);
             task.scoring = opts.scoring;
-            let items = belebele_items(store_of(inputs, "Belebele")?, t, s)?;
-            let limit = Some(opts.limit.unwrap_or(BELEBELE_ITEMS));
-            let runs = run_routes(model, &task, &items, opts, limit)?;
-            (task.key(), items.len(), runs)
+            let mut items = belebele_items(store_of(inputs, "Belebele")?, t, s)?;
+            // METHOD.md §6 evaluates the first 500; a quick run's limit samples those.
+            let available = items.len();
+            items.truncate(BELEBELE_ITEMS);
+            let runs = run_routes(model, &task, &items, opts, opts.limit)?;
+            (task.key(), available, runs)
         }
     };
     finish_run(&mut run, started, &*model);

@@ -106,6 +106,8 @@ pub struct Transformer {
     /// `[vocab, hidden]`; `None` = tied to the embedding.
     lm_head: Option<Tensor<2>>,
     batch_tokens: usize,
+    /// Most sequences decoded together (see [`crate::generate::DEFAULT_GENERATION_ROWS`]).
+    generation_rows: usize,
     /// Ids that end a generation.
     eos: Vec<u32>,
 }
@@ -289,6 +291,7 @@ impl Transformer {
             final_norm,
             lm_head,
             batch_tokens: DEFAULT_BATCH_TOKENS,
+            generation_rows: crate::generate::DEFAULT_GENERATION_ROWS,
             eos: c.eos_token_id.into_iter().collect(),
             config: c,
         })
@@ -313,6 +316,16 @@ impl Transformer {
 
     pub fn set_batch_tokens(&mut self, tokens: usize) {
         self.batch_tokens = tokens.max(1);
+    }
+
+    /// Most sequences one generation batch decodes together (the token budget applies too).
+    pub fn generation_rows(&self) -> usize {
+        self.generation_rows
+    }
+
+    /// A GPU decodes hundreds of rows in about the time of one; a CPU gains little past 32.
+    pub fn set_generation_rows(&mut self, rows: usize) {
+        self.generation_rows = rows.max(1);
     }
 
     /// Ids that end a generation (initially the config's EOS).
