@@ -295,22 +295,11 @@ impl crate::model::Transformer {
     /// Counted: every real token except a BOS at position 0; padding never. Empty windows add
     /// nothing.
     pub fn corpus_stats(&self, windows: &[Vec<u32>], site: CaptureSite) -> Result<CorpusStats> {
-        use crate::model::batch::BatchLayout;
         self.check_ids_allow_empty(windows, "window", true)?;
         let c = self.config();
         let mut stats = CorpusStats::new(c.num_layers, c.intermediate_size);
-        let lens: Vec<usize> = windows.iter().map(Vec::len).collect();
-        for batch in self.plan_batches(&lens, usize::MAX) {
-            let rows: Vec<&[u32]> = batch
-                .iter()
-                .map(|&i| windows[i].as_slice())
-                .filter(|r| !r.is_empty())
-                .collect();
-            if rows.is_empty() {
-                continue;
-            }
-            let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
-            let layout = BatchLayout::right_padded(&blens);
+        for batch in self.right_padded_batches(windows) {
+            let (rows, layout) = (&batch.rows, &batch.layout);
             let mut weights = vec![0f32; layout.rows() * layout.cols];
             let mut tokens = 0u64;
             for (b, r) in rows.iter().enumerate() {
@@ -326,12 +315,7 @@ impl crate::model::Transformer {
             }
             let n = weights.len();
             let mut acc = CorpusAccumulator::new(site, self.float_tensor(weights, [1, n]));
-            let _ = self.forward(
-                &Self::padded_ids(&rows, &layout),
-                &layout,
-                None,
-                Some(&mut acc),
-            );
+            let _ = self.forward(&batch.ids, layout, None, Some(&mut acc));
             acc.add_into(&mut stats, tokens)?;
         }
         Ok(stats)
@@ -339,37 +323,28 @@ impl crate::model::Transformer {
 
     /// Mean of `site` over each prompt's tokens (a BOS at position 0 excluded).
     pub fn prompt_means(&self, prompts: &[Vec<u32>], site: CaptureSite) -> Result<PromptMeans> {
-        use crate::model::batch::BatchLayout;
         self.check_ids(prompts, "prompt")?;
         let c = self.config();
         let (layers, neurons) = (c.num_layers, c.intermediate_size);
         let per_prompt = layers * neurons;
         let mut data = vec![0f32; prompts.len() * per_prompt];
-        let lens: Vec<usize> = prompts.iter().map(Vec::len).collect();
-        for batch in self.plan_batches(&lens, usize::MAX) {
-            let rows: Vec<&[u32]> = batch.iter().map(|&i| prompts[i].as_slice()).collect();
-            let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
-            let layout = BatchLayout::right_padded(&blens);
-            let (weights, counts) = self.prompt_weights(&rows, &layout);
+        for batch in self.right_padded_batches(prompts) {
+            let layout = &batch.layout;
+            let (weights, counts) = self.prompt_weights(&batch.rows, layout);
             if let Some(b) = counts.iter().position(|&n| n == 0) {
                 return Err(Error::Invalid(format!(
                     "prompt {} has no token besides BOS",
-                    batch[b]
+                    batch.index[b]
                 )));
             }
             let mut acc = RowSumAccumulator::new(
                 site,
                 self.float_tensor(weights, [layout.rows(), 1, layout.cols]),
             );
-            let _ = self.forward(
-                &Self::padded_ids(&rows, &layout),
-                &layout,
-                None,
-                Some(&mut acc),
-            );
+            let _ = self.forward(&batch.ids, layout, None, Some(&mut acc));
             let all: Vec<usize> = (0..layout.rows()).collect();
             let sums = acc.read_rows(&self.int_tensor(&all))?;
-            for (b, &i) in batch.iter().enumerate() {
+            for (b, &i) in batch.index.iter().enumerate() {
                 let inv = 1.0 / counts[b] as f32;
                 let src = &sums[b * per_prompt..(b + 1) * per_prompt];
                 for (d, s) in data[i * per_prompt..(i + 1) * per_prompt]
@@ -395,34 +370,25 @@ impl crate::model::Transformer {
         seqs: &[Vec<u32>],
         site: CaptureSite,
     ) -> Result<PromptMeans> {
-        use crate::model::batch::BatchLayout;
         self.check_ids(seqs, "sequence")?;
         let c = self.config();
         let (layers, neurons) = (c.num_layers, c.intermediate_size);
         let per = layers * neurons;
         let mut data = vec![0f32; seqs.len() * per];
-        let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
-        for batch in self.plan_batches(&lens, usize::MAX) {
-            let rows: Vec<&[u32]> = batch.iter().map(|&i| seqs[i].as_slice()).collect();
-            let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
-            let layout = BatchLayout::right_padded(&blens);
+        for batch in self.right_padded_batches(seqs) {
+            let layout = &batch.layout;
             let mut weights = vec![0f32; layout.rows() * layout.cols];
-            for (b, &l) in blens.iter().enumerate() {
+            for (b, &l) in batch.lens.iter().enumerate() {
                 weights[b * layout.cols + l - 1] = 1.0;
             }
             let mut acc = RowSumAccumulator::new(
                 site,
                 self.float_tensor(weights, [layout.rows(), 1, layout.cols]),
             );
-            let _ = self.forward(
-                &Self::padded_ids(&rows, &layout),
-                &layout,
-                None,
-                Some(&mut acc),
-            );
+            let _ = self.forward(&batch.ids, layout, None, Some(&mut acc));
             let all: Vec<usize> = (0..layout.rows()).collect();
             let v = acc.read_rows(&self.int_tensor(&all))?;
-            for (b, &i) in batch.iter().enumerate() {
+            for (b, &i) in batch.index.iter().enumerate() {
                 data[i * per..(i + 1) * per].copy_from_slice(&v[b * per..(b + 1) * per]);
             }
         }

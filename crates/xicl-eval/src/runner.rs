@@ -175,6 +175,19 @@ where
                 first_id: ids[chunk[0]].clone(),
                 source,
             };
+            // A generator must answer every request it was sent.
+            let answered = |expected: usize, got: usize| {
+                if expected == got {
+                    Ok(())
+                } else {
+                    Err(EvalError::OutputCount {
+                        task: key.clone(),
+                        step,
+                        expected,
+                        got,
+                    })
+                }
+            };
             let (outs, scores) = if flat.is_empty() {
                 (Vec::new(), Vec::new())
             } else if spec.is_choice() {
@@ -183,14 +196,7 @@ where
                     .flat_map(|p| spec.options.iter().map(|o| (p.clone(), o.clone())))
                     .collect();
                 let scores = generator.loglik(&pairs).map_err(generator_error)?;
-                if scores.len() != pairs.len() {
-                    return Err(EvalError::OutputCount {
-                        task: key.clone(),
-                        step,
-                        expected: pairs.len(),
-                        got: scores.len(),
-                    });
-                }
+                answered(pairs.len(), scores.len())?;
                 let per_prompt: Vec<Vec<f64>> = scores
                     .chunks(spec.options.len())
                     .map(<[f64]>::to_vec)
@@ -207,14 +213,7 @@ where
                     .map_err(generator_error)?;
                 (outs, Vec::new())
             };
-            if outs.len() != flat.len() {
-                return Err(EvalError::OutputCount {
-                    task: key.clone(),
-                    step,
-                    expected: flat.len(),
-                    got: outs.len(),
-                });
-            }
+            answered(flat.len(), outs.len())?;
             let mut outs = outs.into_iter();
             let mut scores = scores.into_iter();
             for (j, p) in prompts.iter().enumerate() {

@@ -471,6 +471,33 @@ impl Transformer {
         vec![LayerCache::default(); self.layers.len()]
     }
 
+    /// The sequences as right-padded batches within the token budget, for every forward pass
+    /// that reads the whole input at once (statistics, probes, logits, scoring). Empty
+    /// sequences are left out.
+    pub(crate) fn right_padded_batches<'a>(&self, seqs: &'a [Vec<u32>]) -> Vec<PaddedBatch<'a>> {
+        let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
+        self.plan_batches(&lens, usize::MAX)
+            .into_iter()
+            .filter_map(|batch| {
+                let index: Vec<usize> = batch.into_iter().filter(|&i| lens[i] > 0).collect();
+                if index.is_empty() {
+                    return None;
+                }
+                let rows: Vec<&[u32]> = index.iter().map(|&i| seqs[i].as_slice()).collect();
+                let lens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
+                let layout = BatchLayout::right_padded(&lens);
+                let ids = Self::padded_ids(&rows, &layout);
+                Some(PaddedBatch {
+                    index,
+                    rows,
+                    lens,
+                    layout,
+                    ids,
+                })
+            })
+            .collect()
+    }
+
     /// Group sequence indices into batches: longest first, each batch within the token budget
     /// (rows x longest length) and `max_rows`.
     pub(crate) fn plan_batches(&self, lens: &[usize], max_rows: usize) -> Vec<Vec<usize>> {
@@ -501,14 +528,12 @@ impl Transformer {
     /// Logits at the last token of each sequence, f32 `[vocab]` each.
     pub fn last_logits(&self, seqs: &[Vec<u32>]) -> Result<Vec<Vec<f32>>> {
         self.check_ids(seqs, "sequence")?;
-        let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
         let mut out = vec![Vec::new(); seqs.len()];
-        for batch in self.plan_batches(&lens, usize::MAX) {
-            let rows: Vec<&[u32]> = batch.iter().map(|&i| seqs[i].as_slice()).collect();
-            let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
-            let layout = BatchLayout::right_padded(&blens);
-            let hidden = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, None);
-            let last: Vec<usize> = blens
+        for batch in self.right_padded_batches(seqs) {
+            let layout = &batch.layout;
+            let hidden = self.forward(&batch.ids, layout, None, None);
+            let last: Vec<usize> = batch
+                .lens
                 .iter()
                 .enumerate()
                 .map(|(b, &l)| b * layout.cols + l - 1)
@@ -516,7 +541,7 @@ impl Transformer {
             let logits = self.logits(hidden.select(0, self.int_tensor(&last)));
             let v = read_f32(logits)?;
             let vocab = self.config.vocab_size;
-            for (b, &i) in batch.iter().enumerate() {
+            for (b, &i) in batch.index.iter().enumerate() {
                 out[i] = v[b * vocab..(b + 1) * vocab].to_vec();
             }
         }
@@ -528,16 +553,13 @@ impl Transformer {
     pub fn all_logits(&self, seqs: &[Vec<u32>]) -> Result<Vec<Vec<Vec<f32>>>> {
         self.check_ids(seqs, "sequence")?;
         let vocab = self.config.vocab_size;
-        let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
         let mut out = vec![Vec::new(); seqs.len()];
-        for batch in self.plan_batches(&lens, usize::MAX) {
-            let rows: Vec<&[u32]> = batch.iter().map(|&i| seqs[i].as_slice()).collect();
-            let blens: Vec<usize> = rows.iter().map(|r| r.len()).collect();
-            let layout = BatchLayout::right_padded(&blens);
-            let hidden = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, None);
+        for batch in self.right_padded_batches(seqs) {
+            let layout = &batch.layout;
+            let hidden = self.forward(&batch.ids, layout, None, None);
             let v = read_f32(self.logits(hidden))?;
-            for (b, &i) in batch.iter().enumerate() {
-                out[i] = (0..blens[b])
+            for (b, &i) in batch.index.iter().enumerate() {
+                out[i] = (0..batch.lens[b])
                     .map(|p| {
                         let o = (b * layout.cols + p) * vocab;
                         v[o..o + vocab].to_vec()
@@ -547,6 +569,18 @@ impl Transformer {
         }
         Ok(out)
     }
+}
+
+/// One batch of [`Transformer::right_padded_batches`].
+pub(crate) struct PaddedBatch<'a> {
+    /// Which of the caller's sequences, in row order.
+    pub index: Vec<usize>,
+    pub rows: Vec<&'a [u32]>,
+    /// Real tokens per row.
+    pub lens: Vec<usize>,
+    pub layout: BatchLayout,
+    /// The padded `[rows * cols]` token ids the forward pass takes.
+    pub ids: Vec<u32>,
 }
 
 /// Copy a float tensor to the host as f32.

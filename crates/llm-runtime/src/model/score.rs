@@ -5,7 +5,6 @@
 use burn::tensor::activation::log_softmax;
 
 use super::Transformer;
-use super::batch::BatchLayout;
 use crate::error::{Error, Result};
 use crate::model::read_f32;
 
@@ -29,17 +28,14 @@ impl Transformer {
             .map(|(p, c)| [&p[..], &c[..]].concat())
             .collect();
         self.check_ids(&seqs, "sequence")?;
-        let lens: Vec<usize> = seqs.iter().map(Vec::len).collect();
         let mut out = vec![0f64; pairs.len()];
-        for batch in self.plan_batches(&lens, usize::MAX) {
-            let rows: Vec<&[u32]> = batch.iter().map(|&i| seqs[i].as_slice()).collect();
-            let layout =
-                BatchLayout::right_padded(&batch.iter().map(|&i| lens[i]).collect::<Vec<_>>());
-            let hidden = self.forward(&Self::padded_ids(&rows, &layout), &layout, None, None);
+        for batch in self.right_padded_batches(&seqs) {
+            let layout = &batch.layout;
+            let hidden = self.forward(&batch.ids, layout, None, None);
             // Position prompt_len - 1 + k predicts continuation token k. Only these rows go
             // through the output projection.
             let (mut at, mut want) = (Vec::new(), Vec::new());
-            for (b, &i) in batch.iter().enumerate() {
+            for (b, &i) in batch.index.iter().enumerate() {
                 let (p, c) = &pairs[i];
                 for (k, &t) in c.iter().enumerate() {
                     at.push(b * layout.cols + p.len() - 1 + k);
@@ -49,7 +45,7 @@ impl Transformer {
             let logp = log_softmax(self.logits(hidden.select(0, self.int_tensor(&at))), 1);
             let picked = logp.gather(1, self.int_tensor(&want).reshape([want.len(), 1]));
             let mut v = read_f32(picked)?.into_iter();
-            for &i in &batch {
+            for &i in &batch.index {
                 out[i] = v.by_ref().take(pairs[i].1.len()).map(f64::from).sum();
             }
         }
