@@ -1,6 +1,6 @@
 # Decode with every prompt in one batch (after the generation row cap became a setting):
-# Gemma-3-270M shape, random weights. gpu_bench's token budget is the prefill shape's, so the
-# prefill is given the decode's rows x prompt (a smaller budget splits the decode into batches).
+# Gemma-3-270M shape, random weights. When this ran, gpu_bench took its token budget from the
+# prefill shape, so the prefill is given the decode's rows x prompt (gpu_bench now sets both).
 # A cold process (kernels compiled as new shapes come), the same again with the kernel cache
 # warm, then 256 rows (what `reproduce --batch-size 256` asks of a GPU).
 set -u

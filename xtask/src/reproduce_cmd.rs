@@ -38,8 +38,8 @@ pub struct Args {
     /// How XCOPA, SIB-200 and Belebele answers are read
     #[arg(long, value_enum, default_value_t)]
     scoring: ScoringArg,
-    /// Prompts per generation batch, also the most rows the runtime decodes together (a GPU
-    /// wants a few hundred)
+    /// Items per generation batch; the runtime decodes up to this many rows together, and at
+    /// least 32 (a GPU wants a few hundred)
     #[arg(long, default_value_t = 16, value_name = "N")]
     batch_size: usize,
     /// Token budget of one forward batch (rows x padded length) [default: the runtime's, 4096]
@@ -122,7 +122,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .parse()
             .map_err(|e| anyhow::anyhow!("--dtype: {e}"))?,
         batch_tokens: args.batch_tokens,
-        generation_rows: Some(args.batch_size.max(1)),
+        generation_rows: Some(
+            args.batch_size
+                .max(llm_runtime::generate::DEFAULT_GENERATION_ROWS),
+        ),
         ..ModelOptions::default()
     };
     let ctx = neuron_probe::RunContext::from_env()?;

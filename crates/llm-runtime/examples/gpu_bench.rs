@@ -350,8 +350,10 @@ fn speed(args: &Args) -> Result<()> {
         .parse()
         .map_err(|_| Error::Invalid(format!("`{dec}`: NEW")))?;
     tf.set_eos_ids(Vec::new());
-    // All rows in one batch, as the peer decodes them.
+    // All rows in one batch, as the peer decodes them: the decode's own row cap and token
+    // budget (the prefill's budget could split it).
     tf.set_generation_rows(rows);
+    tf.set_batch_tokens(rows * prompt);
     let prompts = random_ids(rows, prompt, c.vocab_size, 2);
     let no_text = |_: &[u32]| -> Result<String> { Ok(String::new()) };
     // Warm-up like the peer's (4 new tokens), then the timed run.

@@ -106,12 +106,13 @@ impl<G: Generator> MemoGenerator<G> {
             .iter()
             .map(|k| self.store.get(k).and_then(|(_, r)| read(r)))
             .collect();
-        // First index of each distinct missing request.
-        let mut first_of: HashMap<&str, usize> = HashMap::new();
+        // Each distinct missing request once: `ask` holds its first index, `slot` its place in
+        // `ask` (and so in the generator's answers).
+        let mut slot: HashMap<&str, usize> = HashMap::new();
         let mut ask: Vec<usize> = Vec::new();
         for (i, k) in keys.iter().enumerate() {
-            if known[i].is_none() && !first_of.contains_key(k.as_str()) {
-                first_of.insert(k, i);
+            if known[i].is_none() && !slot.contains_key(k.as_str()) {
+                slot.insert(k, ask.len());
                 ask.push(i);
             }
         }
@@ -135,8 +136,7 @@ impl<G: Generator> MemoGenerator<G> {
             self.store.append(records)?;
             for (i, k) in keys.iter().enumerate() {
                 if known[i].is_none() {
-                    let j = ask.iter().position(|&a| a == first_of[k.as_str()]);
-                    known[i] = j.map(|j| got[j].clone());
+                    known[i] = Some(got[slot[k.as_str()]].clone());
                 }
             }
         }
