@@ -32,13 +32,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // Warnings by default; RUST_LOG overrides (reproduce shows progress bars instead).
+    cli::app::init_logging(0);
     let result = match Cli::parse().command {
         Command::Download(args) => download::run(args),
         Command::Manifest(args) => manifest::run(args),

@@ -5,14 +5,16 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use cli::{ModelOptions, OpenedModel, ScoringArg, TaskArg};
+use cli::args::{GlobalArgs, ModelArgs};
+use cli::{AppEnv, ScoringArg, TaskArg};
 use xtask::reproduce::{ReproduceOptions, plan, render_summary, reproduce};
 
 #[derive(ClapArgs)]
 pub struct Args {
-    /// Model: `gemma-3-270m` (default), a GGUF file, an HF directory or `hf:ORG/NAME`
-    #[arg(long, default_value = llm_runtime::default_model::DEFAULT_MODEL)]
-    model: String,
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Language pairs SRC-TGT, comma-separated (default: the study's 15, see REPORT.md)
     #[arg(long, value_delimiter = ',')]
     pairs: Vec<String>,
@@ -38,25 +40,13 @@ pub struct Args {
     /// How XCOPA, SIB-200 and Belebele answers are read
     #[arg(long, value_enum, default_value_t)]
     scoring: ScoringArg,
-    /// Items per generation batch; the runtime decodes up to this many rows together, and at
-    /// least 32 (a GPU wants a few hundred)
+    /// Items per generation batch; unless --generation-rows says otherwise, the runtime
+    /// decodes up to this many rows together, and at least 32 (a GPU wants a few hundred)
     #[arg(long, default_value_t = 16, value_name = "N")]
     batch_size: usize,
-    /// Token budget of one forward batch (rows x padded length) [default: the runtime's, 4096]
-    #[arg(long, value_name = "N")]
-    batch_tokens: Option<usize>,
-    /// `cpu`, `cuda[:N]` (build with `--features cuda`) or `wgpu`
-    #[arg(long, default_value = "cpu")]
-    device: String,
-    /// `f32` (CPU), `bf16` or `f16` (GPU)
-    #[arg(long, default_value = "f32")]
-    dtype: String,
     /// Output folder (default: docs/results/<model name>)
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// No progress bars
-    #[arg(long)]
-    quiet: bool,
     /// Run nothing: rewrite REPORT.md and the CSV files from the output folder's results.json
     /// (e.g. after upgrading BridgeX, or to render a run stopped part-way)
     #[arg(long)]
@@ -84,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("docs/results").join(model_dir_name(&args.model)));
+        .unwrap_or_else(|| PathBuf::from("docs/results").join(model_dir_name(&args.model.model)));
     if args.report_only {
         let path = out.join("results.json");
         let text = std::fs::read_to_string(&path)
@@ -108,31 +98,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts.keep_collapsed_layers = args.keep_collapsed_layers;
     opts.scoring = args.scoring.into();
     opts.batch_size = args.batch_size;
-    opts.device = args.device.clone();
-    opts.progress = !args.quiet;
+    opts.device = args.model.device.clone();
+    opts.progress = !args.global.quiet;
     opts.command = std::iter::once("cargo xtask reproduce".to_string())
         .chain(std::env::args().skip(2))
         .collect::<Vec<_>>()
         .join(" ");
-    let model_options = ModelOptions {
-        spec: args.model.clone(),
-        device: args.device.clone(),
-        dtype: args
-            .dtype
-            .parse()
-            .map_err(|e| anyhow::anyhow!("--dtype: {e}"))?,
-        batch_tokens: args.batch_tokens,
-        generation_rows: Some(
-            args.batch_size
-                .max(llm_runtime::generate::DEFAULT_GENERATION_ROWS),
-        ),
-        ..ModelOptions::default()
-    };
-    let ctx = neuron_probe::RunContext::from_env()?;
-    let ctx = if args.quiet { ctx.quiet() } else { ctx };
-    let data = fetch::DataStore::from_env()
+    let env = AppEnv::new(&args.global);
+    let mut model_args = args.model.clone();
+    model_args.generation_rows = model_args.generation_rows.or(Some(
+        args.batch_size
+            .max(llm_runtime::generate::DEFAULT_GENERATION_ROWS),
+    ));
+    let ctx = env.ctx()?;
+    let data = env
+        .data()
         .context("opening the data folder (BRIDGEX_DATA_DIR, BRIDGEX_DATA_MIRROR)")?;
-    let mut model = OpenedModel::open(&model_options, Some(ctx.artifacts.root()))?;
+    let mut model = env.model(&model_args, Some(&ctx))?;
     let results = reproduce(&mut model, &data, &ctx, &opts)?;
     print!("{}", render_summary(&results));
     eprintln!("wrote {}/REPORT.md", opts.out_dir.display());

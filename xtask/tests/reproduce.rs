@@ -238,7 +238,7 @@ fn bad_pairs_and_tasks_are_refused_clearly() {
     assert!(format!("{e:#}").contains("en-xx"), "{e:#}");
     let e = plan::pairs(Some(&["en-sw".to_string(), "en-sw".to_string()])).unwrap_err();
     assert!(format!("{e:#}").contains("twice"), "{e:#}");
-    // The default plan: 15 pairs over the 7 families of METHOD.md §7.
+    // The default plan: 15 pairs over the 7 families of docs/METHOD.md §7.
     let pairs = plan::pairs(None).unwrap();
     assert_eq!(pairs.len(), 15);
     let families: BTreeSet<&str> = pairs

@@ -49,7 +49,7 @@ impl<M: NeuronModel + ?Sized> Generator for ModelGenerator<'_, M> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use neuron_probe::{Scenario, ScenarioSize};
+    use neuron_probe::testkit::{Scenario, ScenarioSize};
 
     #[test]
     fn forwards_to_the_model_and_counts() {

@@ -12,20 +12,20 @@
 //! | `generate` | [`generate_command`] | [`GenerateCommandOptions`] | [`GenerateOutcome`] |
 //! | `languages`, `models` | [`languages`], [`models`] | — | rows / [`ModelsInfo`] |
 //!
-//! The model is a type parameter ([`AppModel`], a `neuron_probe::NeuronModel` that can say
-//! whether its weights were loaded): the real one is [`OpenedModel`], which resolves a spec at
-//! once and loads the weights only when a stage has to run, so a fully cached run never loads
-//! them; tests use neuron-probe's `FakeModel`. Data come through [`Inputs`]: the data store
-//! (`fetch::DataStore`) or an in-memory [`FixtureInputs`]. [`ModelGenerator`] adapts any model
+//! Commands parse, call `neuron_probe::pipeline` (the one place that chains the stages),
+//! render and write. The model is a type parameter ([`AppModel`], a `neuron_probe::NeuronModel`
+//! that can say whether its weights were loaded): the real one is [`OpenedModel`], which
+//! resolves a spec at once and loads the weights only when a stage has to run, so a fully
+//! cached run never loads them; tests use neuron-probe's `testkit::FakeModel` (feature
+//! `testkit`). Data come through `neuron_probe::Inputs`: the data store (`fetch::DataStore`) or
+//! an in-memory `testkit::FixtureInputs`. [`ModelGenerator`] adapts any model
 //! to `xicl_eval::Generator` for the downstream tasks. Files are written atomically; figures
 //! come from [`plot`] and terminal tables from [`table`].
 //!
 //! ```rust
-//! use cli::{BridgeOptions, FixtureInputs, bridge, render_bridge};
-//! use neuron_probe::{
-//!     ArtifactStore, ProbeParams, RunContext, Scenario, ScenarioSize, SetMethod, StatsParams,
-//!     Threshold,
-//! };
+//! use cli::{BridgeOptions, bridge, render_bridge};
+//! use neuron_probe::testkit::{FixtureInputs, Scenario, ScenarioSize};
+//! use neuron_probe::{ArtifactStore, ProbeParams, RunContext, SetMethod, StatsParams, Threshold};
 //!
 //! // A synthetic world whose construction makes "pt" the bridge of en→sw.
 //! let world = Scenario::new("en", "sw", "pt", &["de", "pt", "es"], ScenarioSize::default())?;
@@ -59,14 +59,13 @@ pub mod args;
 pub mod commands;
 pub mod error;
 pub mod generator;
-pub mod inputs;
 pub mod model;
 pub mod output;
 pub mod plot;
 pub mod summary;
 pub mod table;
 
-pub use app::AppModel;
+pub use app::{AppEnv, AppModel};
 pub use args::{LanguagePair, LayerRange, OutputFormat, RouteArg, ScoringArg, TaskArg};
 pub use commands::bridge::{
     BRIDGE_FORMAT, BridgeOptions, BridgeOutcome, bridge, layer_figure, render_bridge,
@@ -76,9 +75,8 @@ pub use commands::eval::{EvalOptions, EvalOutcome, eval_command, render_eval, ta
 pub use commands::generate::{
     GenerateCommandOptions, GenerateOutcome, PromptResult, generate_command, render_generate,
 };
-pub use commands::info::{
-    LanguageRow, ModelsInfo, languages, models, render_languages, render_models,
-};
+pub use commands::languages::{LanguageRow, languages, render_languages};
+pub use commands::models::{ModelsInfo, models, render_models};
 pub use commands::probe::{ProbeOptions, ProbeOutcome, probe_command, render_probe};
 pub use commands::similarity::{
     SimilarityOptions, SimilarityOutcome, render_similarity, similarity_command,
@@ -87,7 +85,6 @@ pub use commands::similarity::{
 pub use commands::stats::{StatsOptions, StatsOutcome, render_stats, stats_command};
 pub use error::ArgError;
 pub use generator::ModelGenerator;
-pub use inputs::{FixtureInputs, Inputs};
 pub use model::{ModelOptions, OpenedModel};
 pub use plot::PlotFormats;
-pub use summary::{RunInfo, StageCache};
+pub use summary::RunInfo;

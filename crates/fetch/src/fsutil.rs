@@ -16,30 +16,49 @@ pub(crate) fn create_parent(path: &Path) -> Result<(), FetchError> {
     fs::create_dir_all(dir).map_err(|e| FetchError::io("cannot create directory", dir, e))
 }
 
-/// A temporary file next to `dest` (same filesystem, so the final rename is atomic).
+/// Prefix of every temporary file the project writes: readers skip such files, and a store may
+/// delete old ones (left by a killed process).
+pub const TEMP_PREFIX: &str = ".tmp-";
+
+/// A temporary file next to `dest` (same filesystem, so the final rename is atomic), keeping
+/// `dest`'s extension (image encoders choose the format from it).
 pub(crate) fn temp_next_to(dest: &Path) -> Result<tempfile::NamedTempFile, FetchError> {
     create_parent(dest)?;
     let name = dest
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let suffix = dest.extension().map_or_else(
+        || ".tmp".to_string(),
+        |e| format!(".tmp.{}", e.to_string_lossy()),
+    );
     tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
+        .prefix(&format!("{TEMP_PREFIX}{name}."))
+        .suffix(&suffix)
         .tempfile_in(parent_of(dest))
         .map_err(|e| FetchError::io("cannot create temporary file next to", dest, e))
 }
 
-/// Flush `tmp` to disk and move it over `dest` in one step.
+/// Flush `tmp` to disk and move it over `dest` in one step. The file gets the usual mode of a
+/// new file (tempfile creates it private to the user).
 pub(crate) fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<(), FetchError> {
     tmp.as_file()
         .sync_all()
         .map_err(|e| FetchError::io("cannot sync", tmp.path(), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))
+            .map_err(|e| FetchError::io("cannot set the permissions of", tmp.path(), e))?;
+    }
     tmp.persist(dest)
         .map_err(|e| FetchError::io("cannot rename into", dest, e.error))?;
     Ok(())
 }
 
-pub(crate) fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), FetchError> {
+/// Write `bytes` to `dest` so that a reader sees the old file or the whole new one, never a
+/// part: a temporary file in the same directory, synced, then renamed over `dest`. Parent
+/// directories are created.
+pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), FetchError> {
     let mut tmp = temp_next_to(dest)?;
     tmp.write_all(bytes)
         .map_err(|e| FetchError::io("cannot write", tmp.path(), e))?;
@@ -111,4 +130,17 @@ fn same_file(file: &File, path: &Path) -> bool {
 fn same_file(_file: &File, path: &Path) -> bool {
     // Windows cannot delete a file another handle has open, so the path still names it.
     path.exists()
+}
+
+/// Produce `dest` through a writer that needs a path (image encoders), atomically: `write`
+/// fills a temporary path with `dest`'s extension in the same directory, which is then synced
+/// and renamed onto `dest`.
+pub fn write_atomic_with<E: From<FetchError>>(
+    dest: &Path,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
+    let tmp = temp_next_to(dest)?;
+    write(tmp.path())?;
+    persist(tmp, dest)?;
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! Bridge scores over a layer window and the candidate ranking (METHOD.md §5).
+//! Bridge scores over a layer window and the candidate ranking (docs/METHOD.md §5).
 
 use serde::{Deserialize, Serialize};
 

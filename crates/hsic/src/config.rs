@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// error of an f32 computation of the same matrix (about `sqrt(S) * 2^-24`, 1.3e-6 at S = 500).
 pub const DEFAULT_TOL: f64 = 1e-7;
 
-/// Which kernel statistic fills the neuron-pair matrix `M` (METHOD.md §5). Whatever the kind,
+/// Which kernel statistic fills the neuron-pair matrix `M` (docs/METHOD.md §5). Whatever the kind,
 /// the layer score is `½ (mean_i max_j M_ij + mean_j max_i M_ij)`.
 ///
 /// The two variants are read per neuron pair, like the reference score, and aggregated the same

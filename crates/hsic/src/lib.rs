@@ -1,4 +1,4 @@
-//! The BridgeX bridge score (METHOD.md §5): how strongly a candidate bridge language's neurons
+//! The BridgeX bridge score (docs/METHOD.md §5): how strongly a candidate bridge language's neurons
 //! co-vary with a language pair's overlap neurons on the pair's dictionary probe.
 //!
 //! Per layer, X holds the probe rows of the overlap neurons `O_st` (`n1 x S`), Y those of a
@@ -15,7 +15,7 @@
 //! over the middle-layer [`LayerWindow`] of the layers that have a score; the chosen bridge is
 //! the argmax.
 //!
-//! One decision beyond METHOD.md: a layer whose bandwidth collapses (median distance 0, which
+//! One decision beyond docs/METHOD.md: a layer whose bandwidth collapses (median distance 0, which
 //! happens when the sets have one or two neurons there) scores `S - 1` for every candidate and
 //! is left out of the bridge score by default ([`LayerScore::degenerate`],
 //! [`HsicConfig::keep_degenerate_layers`] restores the reference code's mean). On Gemma 3 270M

@@ -24,7 +24,7 @@ impl LayerWindow {
         Ok(LayerWindow { first, last })
     }
 
-    /// METHOD.md §5: `[round(0.3125 L), round(0.6875 L) - 1]`, which is 10..=21 for 32 layers
+    /// docs/METHOD.md §5: `[round(0.3125 L), round(0.6875 L) - 1]`, which is 10..=21 for 32 layers
     /// and 6..=11 for 18. `round` is half-up (exact integer arithmetic: `(5L + 8) / 16` and
     /// `(11L + 8) / 16`, since 0.3125 = 5/16 and 0.6875 = 11/16). For very shallow models the
     /// window is kept non-empty and inside the model.

@@ -62,7 +62,7 @@ pub struct Language {
     pub flores: &'static str,
     /// English name, e.g. "Swahili".
     pub english_name: &'static str,
-    /// Name used in prompts (METHOD.md section 3), e.g. "kiswahili".
+    /// Name used in prompts (docs/METHOD.md section 3), e.g. "kiswahili".
     pub native_name: &'static str,
     /// Language family, e.g. "Niger-Congo".
     pub family: &'static str,
@@ -117,7 +117,7 @@ pub fn get(code: &str) -> Result<&'static Language, UnknownLanguage> {
         })
 }
 
-/// The 15 languages of the BridgeX-ICL paper (METHOD.md section 7), in table order.
+/// The 15 languages of the BridgeX-ICL paper (docs/METHOD.md section 7), in table order.
 pub fn paper_languages() -> Vec<&'static Language> {
     REGISTRY
         .paper

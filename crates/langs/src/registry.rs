@@ -47,7 +47,7 @@ pub(crate) struct Registry {
     pub(crate) paper: Vec<usize>,
 }
 
-/// Number of languages in the BridgeX-ICL paper (METHOD.md section 7).
+/// Number of languages in the BridgeX-ICL paper (docs/METHOD.md section 7).
 const PAPER_LANGUAGES: usize = 15;
 
 impl Registry {

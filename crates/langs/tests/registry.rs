@@ -1,4 +1,4 @@
-//! Registry contents checked against the specs (METHOD.md, the mirror's FLORES README) and
+//! Registry contents checked against the specs (docs/METHOD.md, the mirror's FLORES README) and
 //! the data files themselves.
 
 use langs::Tier;
@@ -42,7 +42,7 @@ fn twenty_languages_with_flores_codes() {
 
 #[test]
 fn native_names_are_the_prompt_strings() {
-    // METHOD.md section 3, written with escapes so that a visually identical but differently
+    // docs/METHOD.md section 3, written with escapes so that a visually identical but differently
     // encoded string (decomposed accents, missing Hebrew points) fails.
     let expected = [
         ("en", "English"),
@@ -60,7 +60,7 @@ fn native_names_are_the_prompt_strings() {
         ("sw", "kiswahili"),
         ("fi", "suomi"),
         ("hu", "magyar"),
-        // Not in METHOD.md; the names the brief fixed.
+        // Not in docs/METHOD.md; the names the brief fixed.
         ("ru", "\u{420}\u{443}\u{441}\u{441}\u{43a}\u{438}\u{439}"),
         ("ko", "\u{d55c}\u{ad6d}\u{c5b4}"),
         ("vi", "Ti\u{1ebf}ng Vi\u{1ec7}t"),
@@ -82,7 +82,7 @@ fn paper_languages_are_the_fifteen_of_method_section_7() {
     ];
     want.sort_unstable();
     assert_eq!(sorted, want);
-    // "15 languages, 7 families", with the families METHOD.md names.
+    // "15 languages, 7 families", with the families docs/METHOD.md names.
     let mut families: Vec<&str> = langs::paper_languages().iter().map(|l| l.family).collect();
     families.sort_unstable();
     families.dedup();

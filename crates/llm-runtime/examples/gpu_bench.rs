@@ -1,5 +1,6 @@
 //! GPU parity and throughput harness (issue 3): the numbers behind docs/PERFORMANCE.md's
-//! "GPU" section, shaped like `shared/tools/torch_capture_peer.py` so the two can be compared in
+//! "GPU" section, shaped like the PyTorch peer `torch_capture_peer.py` (docs/PERFORMANCE.md says where it
+//! comes from and how it ran) so the two can be compared in
 //! one command on the lent GPU machine.
 //!
 //! ```text
@@ -13,7 +14,7 @@
 //!
 //! - `parity` loads the GGUF on the CPU (f32, the reference implementation of this crate) and
 //!   on `--device` in each dtype, and prints for every prompt of the reference JSON
-//!   (`shared/reference/gemma3_270m_reference_values.json`) the top-5 logits against the
+//!   (`crates/llm-runtime/tests/model_data/gemma3_270m_reference_values.json`) the top-5 logits against the
 //!   reference and the CPU, the largest logit difference to the CPU over the whole vocabulary,
 //!   first activations of layers 0 and 17, the active-neuron fractions, and the greedy
 //!   continuation of the German prompt.

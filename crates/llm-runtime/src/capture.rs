@@ -5,130 +5,12 @@
 //! `[prompts, neurons]` (per-prompt sums). Only those reductions are copied to the host, where
 //! corpus statistics are accumulated across batches in f64/u64.
 
-use std::fmt;
-use std::str::FromStr;
-
 use burn::tensor::{FloatDType, Tensor};
 use serde::{Deserialize, Serialize};
 
+pub use neuron_types::{CaptureSite, CorpusStats};
+
 use crate::error::{Error, Result};
-
-/// Where in the gated MLP `down(act(gate(x)) * up(x))` activations are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaptureSite {
-    /// `gate(x)`, before the activation function.
-    GatePre,
-    /// `act(gate(x))`: the neurons of the method (METHOD.md §1).
-    #[default]
-    GateAct,
-    /// `up(x)`.
-    Up,
-    /// `act(gate(x)) * up(x)`, the input of `down`.
-    Product,
-}
-
-impl CaptureSite {
-    pub const ALL: [CaptureSite; 4] = [Self::GatePre, Self::GateAct, Self::Up, Self::Product];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::GatePre => "gate_pre",
-            Self::GateAct => "gate_act",
-            Self::Up => "up",
-            Self::Product => "product",
-        }
-    }
-}
-
-impl fmt::Display for CaptureSite {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for CaptureSite {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        let norm = s.trim().to_ascii_lowercase().replace('-', "_");
-        Self::ALL
-            .into_iter()
-            .find(|c| c.name() == norm)
-            .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "unknown capture site `{s}` (expected gate_pre, gate_act, up or product)"
-                ))
-            })
-    }
-}
-
-/// Per-neuron statistics over a corpus, laid out `[layers, neurons]` row-major.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CorpusStats {
-    pub layers: usize,
-    pub neurons: usize,
-    /// Tokens counted (real, non-BOS, non-padding).
-    pub tokens: u64,
-    /// Tokens with activation > 0, per neuron.
-    pub over_zero: Vec<u64>,
-    /// Sum of activations, per neuron.
-    pub sum: Vec<f64>,
-    /// Sum of squared activations, per neuron.
-    pub sum_sq: Vec<f64>,
-}
-
-impl CorpusStats {
-    /// All-zero statistics.
-    pub fn new(layers: usize, neurons: usize) -> Self {
-        let n = layers * neurons;
-        Self {
-            layers,
-            neurons,
-            tokens: 0,
-            over_zero: vec![0; n],
-            sum: vec![0.0; n],
-            sum_sq: vec![0.0; n],
-        }
-    }
-
-    /// Flat index of (layer, neuron).
-    pub fn index(&self, layer: usize, neuron: usize) -> usize {
-        layer * self.neurons + neuron
-    }
-
-    /// Add another corpus's statistics (same model and site).
-    pub fn merge(&mut self, other: &CorpusStats) -> Result<()> {
-        if (self.layers, self.neurons) != (other.layers, other.neurons) {
-            return Err(Error::Invalid(format!(
-                "cannot merge corpus statistics of shape [{}, {}] into [{}, {}]",
-                other.layers, other.neurons, self.layers, self.neurons
-            )));
-        }
-        self.tokens += other.tokens;
-        for (a, b) in self.over_zero.iter_mut().zip(&other.over_zero) {
-            *a += b;
-        }
-        for (a, b) in self.sum.iter_mut().zip(&other.sum) {
-            *a += b;
-        }
-        for (a, b) in self.sum_sq.iter_mut().zip(&other.sum_sq) {
-            *a += b;
-        }
-        Ok(())
-    }
-
-    /// `over_zero / tokens` per neuron (0 where no tokens were seen).
-    pub fn activation_probability(&self) -> Vec<f64> {
-        let n = self.tokens.max(1) as f64;
-        self.over_zero.iter().map(|&c| c as f64 / n).collect()
-    }
-
-    /// Mean activation per neuron.
-    pub fn mean(&self) -> Vec<f64> {
-        let n = self.tokens.max(1) as f64;
-        self.sum.iter().map(|&s| s / n).collect()
-    }
-}
 
 /// Mean activation of each prompt, `[prompts, layers, neurons]` row-major.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -297,7 +179,7 @@ impl crate::model::Transformer {
     pub fn corpus_stats(&self, windows: &[Vec<u32>], site: CaptureSite) -> Result<CorpusStats> {
         self.check_ids_allow_empty(windows, "window", true)?;
         let c = self.config();
-        let mut stats = CorpusStats::new(c.num_layers, c.intermediate_size);
+        let mut stats = CorpusStats::zeros(c.num_layers, c.intermediate_size);
         for batch in self.right_padded_batches(windows) {
             let (rows, layout) = (&batch.rows, &batch.layout);
             let mut weights = vec![0f32; layout.rows() * layout.cols];
@@ -418,40 +300,5 @@ impl crate::model::Transformer {
             }
         }
         (weights, counts)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn site_names_round_trip() {
-        for s in CaptureSite::ALL {
-            assert_eq!(s.name().parse::<CaptureSite>().unwrap(), s);
-        }
-        assert_eq!(
-            "Gate-Act".parse::<CaptureSite>().unwrap(),
-            CaptureSite::GateAct
-        );
-        assert!("gate".parse::<CaptureSite>().is_err());
-        assert_eq!(CaptureSite::default(), CaptureSite::GateAct);
-    }
-
-    #[test]
-    fn merge_checks_shape_and_adds() {
-        let mut a = CorpusStats::new(1, 2);
-        let mut b = CorpusStats::new(1, 2);
-        b.tokens = 4;
-        b.over_zero = vec![1, 3];
-        b.sum = vec![0.5, -1.0];
-        b.sum_sq = vec![1.0, 2.0];
-        a.merge(&b).unwrap();
-        a.merge(&b).unwrap();
-        assert_eq!(a.tokens, 8);
-        assert_eq!(a.over_zero, vec![2, 6]);
-        assert_eq!(a.activation_probability(), vec![0.25, 0.75]);
-        assert_eq!(a.mean(), vec![0.125, -0.25]);
-        assert!(a.merge(&CorpusStats::new(2, 2)).is_err());
     }
 }

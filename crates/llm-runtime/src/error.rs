@@ -36,6 +36,9 @@ pub enum Error {
     Device { device: String, what: String },
     #[error("{0}")]
     Invalid(String),
+    /// Writing or fetching a file (the message names it).
+    #[error(transparent)]
+    Fetch(#[from] fetch::FetchError),
 }
 
 impl Error {

@@ -23,7 +23,7 @@ pub struct GenerateOptions {
 }
 
 impl Default for GenerateOptions {
-    /// 30 new tokens, stop at a newline (the word-translation setting of METHOD.md §6).
+    /// 30 new tokens, stop at a newline (the word-translation setting of docs/METHOD.md §6).
     fn default() -> Self {
         Self {
             max_new_tokens: 30,

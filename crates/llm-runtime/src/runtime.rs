@@ -118,12 +118,12 @@ impl Model {
         self.transformer.last_token_activations(seqs, site)
     }
 
-    /// Corpus statistics of `site` (METHOD.md §2): every real token except a leading BOS.
+    /// Corpus statistics of `site` (docs/METHOD.md §2): every real token except a leading BOS.
     pub fn corpus_stats(&self, windows: &[Vec<u32>], site: CaptureSite) -> Result<CorpusStats> {
         self.transformer.corpus_stats(windows, site)
     }
 
-    /// Per-prompt mean of `site` over the prompt's tokens, BOS excluded (METHOD.md §3). With
+    /// Per-prompt mean of `site` over the prompt's tokens, BOS excluded (docs/METHOD.md §3). With
     /// `include_generated`, the model first generates greedily with
     /// [`GenerateOptions::default`] and the mean also covers the generated tokens fed back.
     pub fn prompt_means(

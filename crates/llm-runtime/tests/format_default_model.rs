@@ -246,7 +246,7 @@ fn pypi_json_and_pinned_artifact() {
     );
     assert!(wheel_from_pypi_json(project, "0.9").is_err());
 
-    // The pinned default model (shared/docs/MODELS.md).
+    // The pinned default model (`default_model::gemma3_270m`).
     let a = gemma3_270m();
     assert_eq!(
         (a.size, a.sha256.as_str()),

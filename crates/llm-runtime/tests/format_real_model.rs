@@ -2,7 +2,7 @@
 //! resolution (`$BRIDGEX_GEMMA_GGUF`, the cache, or the pinned download).
 //!
 //! Reference numbers: token ids from the project's reference values (computed with the
-//! reference tokenizer), hyperparameters from `shared/docs/MODELS.md`, and
+//! reference tokenizer), hyperparameters of the published checkpoint (google/gemma-3-270m `config.json`), and
 //! dequantised values from an independent NumPy implementation of the ggml block formats run over
 //! the same file.
 
@@ -195,7 +195,7 @@ fn embedding_rows() {
 #[test]
 fn tokenizer_reference_ids() {
     let t = tokenizer();
-    // `shared/reference/gemma3_270m_reference_values.json` (ids of the reference tokenizer).
+    // `tests/model_data/gemma3_270m_reference_values.json` (ids of the reference tokenizer).
     let cases: [(&str, &[u32]); 2] = [
         (
             "English:\"water\"→Deutsch:",

@@ -1,5 +1,5 @@
 //! The real default model (Gemma 3 270M, GGUF Q4_K_M) against reference values computed by an
-//! independent f32 NumPy implementation (`shared/reference/gemma3_270m_reference_values.json`):
+//! independent f32 NumPy implementation (`tests/model_data/gemma3_270m_reference_values.json`):
 //! token ids, top-5 logits, first activations of layers 0 and 17 at the last prompt token, the
 //! fraction of active neurons per layer, and a known greedy continuation.
 

@@ -7,7 +7,7 @@
 //! Artifacts go to `$BRIDGEX_ARTIFACTS_DIR` (or `~/.cache/bridgex/artifacts`), data comes through
 //! `fetch` (`$BRIDGEX_DATA_MIRROR` offline).
 
-use neuron_probe::pipeline::{PipelineParams, bridge_for_pair};
+use neuron_probe::{PipelineParams, bridge_for_pair};
 use neuron_probe::{RunContext, RuntimeModel};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut model = RuntimeModel::from_spec(&args[0], device, llm_runtime::Dtype::F32)?;
     let data = fetch::DataStore::from_env()?;
     let ctx = RunContext::from_env()?;
-    let report = bridge_for_pair(&mut model, &data, &args[1], &args[2], &[], &params, &ctx)?;
+    let report = bridge_for_pair(&mut model, &data, &args[1], &args[2], &[], &params, &ctx)?.value;
     println!("{}", serde_json::to_string_pretty(&report)?);
     eprintln!(
         "chosen bridge for {}->{}: {:?} (ranking {:?}) in {:.1} s",

@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -24,7 +23,7 @@ pub const ARTIFACTS_ENV: &str = "BRIDGEX_ARTIFACTS_DIR";
 const FORMAT: &str = "bridgex-artifact";
 const FORMAT_VERSION: u32 = 1;
 /// Prefix of the temp files of in-flight writes.
-const TEMP_PREFIX: &str = ".tmp-";
+use fetch::TEMP_PREFIX;
 /// A temp file this old is left over from a crash (writes take milliseconds) and is removed.
 const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -322,7 +321,7 @@ impl ArtifactStore {
             }
             let bytes = safetensors::serialize(views, None)
                 .map_err(|e| ProbeError::artifact(&tpath, e.to_string()))?;
-            write_atomic(&tpath, &bytes)?;
+            fetch::write_atomic(&tpath, &bytes)?;
             Some(TensorFileInfo {
                 file: file_name(&tpath),
                 sha256: hex::encode(Sha256::digest(&bytes)),
@@ -343,7 +342,7 @@ impl ArtifactStore {
             path: json_path.clone(),
             source,
         })?;
-        write_atomic(&json_path, &json)?;
+        fetch::write_atomic(&json_path, &json)?;
         Ok(json_path)
     }
 }
@@ -385,23 +384,6 @@ fn remove_stale_temps(dir: &Path) {
             tracing::debug!("removed stale temp file {}", entry.path().display());
         }
     }
-}
-
-/// Write `bytes` to `path` through a temp file in the same directory and a rename.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)
-        .map_err(|e| ProbeError::io(dir, e))?;
-    tmp.write_all(bytes)
-        .map_err(|e| ProbeError::io(tmp.path(), e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| ProbeError::io(tmp.path(), e))?;
-    tmp.persist(path)
-        .map_err(|e| ProbeError::io(path, e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]

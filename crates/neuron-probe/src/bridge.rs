@@ -1,31 +1,16 @@
-//! Stage 3: language sets, pair overlap, bridge sets and HSIC ranking (METHOD.md §2, §4, §5),
+//! Stage 3: language sets, pair overlap, bridge sets and HSIC ranking (docs/METHOD.md §2, §4, §5),
 //! from the outputs of the statistics and probe stages, through the `overlap` and `hsic` crates.
 
 use serde::{Deserialize, Serialize};
 
-use hsic::{HsicConfig, LayerWindow, ScoreKind};
-use overlap::{
-    BridgeVariant, LanguageSets, ModelShape, ProbeTensor, SetMethod, SimilarityMatrices, StatsTable,
-};
+use hsic::{LayerWindow, ScoreKind};
+use overlap::{LanguageSets, ModelShape, ProbeTensor, SetMethod, SimilarityMatrices, StatsTable};
 
 use crate::error::{ProbeError, Result};
 use crate::model::ModelIdentity;
+use crate::params::{BridgeParams, PipelineParams};
 use crate::probe::{ProbeActivations, ProbeSummary};
 use crate::stats::LanguageStats;
-
-/// Parameters of the bridge computation; every field's default is METHOD.md's.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct BridgeParams {
-    /// How `T_l` is built (default: top rate 1 %, quantile cut-off).
-    pub sets: SetMethod,
-    /// Which neurons stand for a candidate (default: `T_k \ O_st`, top `|O_st|` per layer by
-    /// mean probe activation).
-    pub variant: BridgeVariant,
-    /// Score kind (default: reference), engine, threads, all layers or only the window.
-    pub hsic: HsicConfig,
-    /// Layers averaged into the bridge score; `None` = `[round(0.3125 L), round(0.6875 L) - 1]`.
-    pub window: Option<LayerWindow>,
-}
 
 /// One layer of one candidate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,8 +87,8 @@ pub struct BridgeReport {
     pub probe: ProbeSummary,
     pub languages: Vec<LanguageReport>,
     pub params: BridgeParams,
-    /// Every parameter of the stages before, when [`crate::pipeline::bridge_for_pair`] ran them.
-    pub pipeline: Option<crate::pipeline::PipelineParams>,
+    /// Every setting of the stages before, when [`crate::pipeline::bridge_for_pair`] ran them.
+    pub pipeline: Option<PipelineParams>,
     pub model: ModelIdentity,
 }
 
@@ -150,7 +135,7 @@ pub fn language_sets(stats: &[LanguageStats], method: &SetMethod) -> Result<Lang
     Ok(overlap::language_sets(&stats_table(stats)?, method)?)
 }
 
-/// Overlap-count and cosine matrices (METHOD.md §2) over `languages` (all of `stats` when
+/// Overlap-count and cosine matrices (docs/METHOD.md §2) over `languages` (all of `stats` when
 /// empty), with the sets built from all of `stats`.
 pub fn similarity(
     stats: &[LanguageStats],
@@ -165,7 +150,7 @@ pub fn similarity(
 /// Rank the candidate bridges of the probe's pair.
 ///
 /// `stats` must hold the source, the target and every candidate (more languages are fine; for
-/// LAPE they change the sets). `candidates` empty = METHOD.md's default (en de fr it pt es
+/// LAPE they change the sets). `candidates` empty = docs/METHOD.md's default (en de fr it pt es
 /// minus the pair).
 pub fn rank_bridges(
     stats: &[LanguageStats],

@@ -1,5 +1,6 @@
-//! Loading the stages' inputs from the data store (FLORES/SIB-200 text, pair dictionaries),
-//! with the sha256 of every file read, for artifact keys.
+//! Where a run reads its text and word lists: the [`Inputs`] trait, implemented by the data
+//! store (FLORES/SIB-200 text, pair dictionaries, with the sha256 of every file read, for
+//! artifact keys) and, for tests, by `testkit::FixtureInputs`.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,43 @@ use muse_dict::Split;
 use crate::error::Result;
 use crate::probe::{ProbeDictionary, ProbeEntry};
 use crate::stats::{DataFile, LanguageText, TextSelection};
+
+/// The data a run needs besides the model.
+pub trait Inputs {
+    /// FLORES-200 text of a language for the statistics stage (`lang` is an ISO code).
+    fn language_text(&self, lang: &str, selection: &TextSelection) -> Result<LanguageText>;
+
+    /// The `src → trg` word list, `split` of it (train for probes, test for BLI).
+    fn dictionary(&self, src: &str, trg: &str, split: Split) -> Result<ProbeDictionary>;
+
+    /// The FLORES-200 devtest sentences of a language, in file order (translation items).
+    fn flores(&self, lang: &str) -> Result<Vec<String>>;
+
+    /// The data store behind the inputs, for task files (XCOPA, SIB-200, Belebele); `None`
+    /// for fixtures.
+    fn store(&self) -> Option<&DataStore>;
+}
+
+impl Inputs for DataStore {
+    fn language_text(&self, lang: &str, selection: &TextSelection) -> Result<LanguageText> {
+        load_language_text(self, lang, selection)
+    }
+
+    fn dictionary(&self, src: &str, trg: &str, split: Split) -> Result<ProbeDictionary> {
+        load_probe_dictionary(self, src, trg, split)
+    }
+
+    fn flores(&self, lang: &str) -> Result<Vec<String>> {
+        let language = langs::get(lang)?;
+        let rel = corpora::flores::devtest_rel(language.flores);
+        let (path, _) = data_file(self, &rel)?;
+        Ok(corpora::flores::read_devtest(&path)?)
+    }
+
+    fn store(&self) -> Option<&DataStore> {
+        Some(self)
+    }
+}
 
 /// SIB-200 `index_id`s below this are FLORES `dev` sentences (ids 0..=996).
 pub const SIB_DEV_LIMIT: u32 = 997;

@@ -1,4 +1,4 @@
-//! neuron-probe: the data-to-bridge pipeline of BridgeX-ICL (METHOD.md §2–§5), generic over the
+//! neuron-probe: the data-to-bridge pipeline of BridgeX-ICL (docs/METHOD.md §2–§5), generic over the
 //! model.
 //!
 //! 1. **Language statistics** ([`language_stats`]): FLORES-200 text per language, tokenised
@@ -15,17 +15,21 @@
 //! Stages 1 and 2 save their outputs as safetensors + JSON artifacts ([`ArtifactStore`]), keyed
 //! by the model digest, the input files' digests and every parameter; the JSON is written last
 //! as the commit marker, so an interrupted run resumes at the first unfinished language or pair
-//! and never trusts a half-written artifact. [`pipeline`] chains the stages on the real data
-//! files (through `fetch`); [`data`] loads those inputs.
+//! and never trusts a half-written artifact. [`pipeline`] chains the stages (the only place that
+//! does), reading texts and word lists through [`Inputs`] (the data store, or in-memory
+//! fixtures), and returns each result with a [`StageLog`] of what was computed and what came
+//! from the cache.
 //!
 //! The model is anything implementing [`NeuronModel`]: `llm_runtime::Model` through
-//! [`RuntimeModel`] (feature `runtime`, default on), or the synthetic [`FakeModel`] used by the
-//! tests and the example below, whose construction fixes which bridge must win.
+//! [`RuntimeModel`] (feature `runtime`, default on), or the synthetic `testkit::FakeModel`
+//! (feature `testkit`) used by the tests and the example below, whose construction fixes which
+//! bridge must win.
 //!
 //! ```rust
+//! use neuron_probe::testkit::{Scenario, ScenarioSize};
 //! use neuron_probe::{
-//!     ArtifactStore, BridgeParams, NeuronModel, ProbeParams, RunContext, Scenario, ScenarioSize,
-//!     SetMethod, StatsParams, Threshold, language_stats, probe, rank_bridges,
+//!     ArtifactStore, BridgeParams, NeuronModel, ProbeParams, RunContext, SetMethod, StatsParams,
+//!     Threshold, language_stats, probe, rank_bridges,
 //! };
 //!
 //! // A synthetic world built so that "pt" is the bridge of en→sw.
@@ -35,9 +39,9 @@
 //! let ctx = RunContext::new(ArtifactStore::new(dir.path())).quiet();
 //!
 //! let stats_params = StatsParams { window_tokens: 64, ..StatsParams::default() };
-//! let stats = language_stats(&mut model, &world.texts, &stats_params, &ctx)?;
+//! let stats = language_stats(&mut model, &world.texts, &stats_params, &ctx)?.value;
 //! let probe_params = ProbeParams { probe_size: 40, min_survivors: 20, ..ProbeParams::default() };
-//! let a = probe(&mut model, &world.dictionary, &probe_params, &ctx)?;
+//! let a = probe(&mut model, &world.dictionary, &probe_params, &ctx)?.value;
 //! assert_eq!(a.summary.samples, 40);
 //!
 //! let params = BridgeParams {
@@ -49,9 +53,11 @@
 //!
 //! // The same inputs again: everything comes from the artifacts, the model is not called.
 //! let mut again = world.model.clone();
-//! language_stats(&mut again, &world.texts, &stats_params, &ctx)?;
-//! probe(&mut again, &world.dictionary, &probe_params, &ctx)?;
+//! let stats_again = language_stats(&mut again, &world.texts, &stats_params, &ctx)?;
+//! let probe_again = probe(&mut again, &world.dictionary, &probe_params, &ctx)?;
 //! assert_eq!(again.calls.total(), 0);
+//! assert_eq!(stats_again.log.stats.cached.len(), world.texts.len());
+//! assert_eq!(probe_again.log.probe.cached, vec!["en-sw".to_string()]);
 //! # Ok::<(), neuron_probe::ProbeError>(())
 //! ```
 
@@ -60,34 +66,39 @@ pub mod bridge;
 pub mod context;
 pub mod data;
 pub mod error;
-pub mod fake;
 pub mod model;
+pub mod params;
 pub mod pipeline;
 pub mod probe;
 #[cfg(feature = "runtime")]
 pub mod runtime_adapter;
+pub mod staged;
 pub mod stats;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod windows;
 
 pub use artifacts::ArtifactStore;
 pub use bridge::{
-    BridgeParams, BridgeReport, CandidateReport, LanguageReport, LayerReport, OverlapReport,
-    language_sets, rank_bridges, similarity, stats_table,
+    BridgeReport, CandidateReport, LanguageReport, LayerReport, OverlapReport, language_sets,
+    rank_bridges, similarity, stats_table,
 };
 pub use context::RunContext;
-pub use data::{load_language_text, load_probe_dictionary};
+pub use data::{Inputs, load_language_text, load_probe_dictionary};
 pub use error::{ProbeError, Result};
-pub use fake::{FakeModel, Scenario, ScenarioSize};
 pub use model::{CaptureSite, CorpusStats, ModelIdentity, NeuronModel};
+pub use params::{BridgeParams, PipelineParams};
 pub use pipeline::{
-    PipelineParams, bridge_for_pair, probe_pair, similarity_for_languages, stats_for_languages,
+    SimilarityRun, bridge_for_pair, probe_pair, resolve_candidates, resolve_languages,
+    similarity_for_languages, stats_for_languages,
 };
 pub use probe::{
     Judgement, ProbeActivations, ProbeDictionary, ProbeEntry, ProbeParams, ProbeSummary,
     parse_translation, probe, probe_prompt,
 };
 #[cfg(feature = "runtime")]
-pub use runtime_adapter::{RuntimeModel, hf_dir_digest};
+pub use runtime_adapter::RuntimeModel;
+pub use staged::{StageCache, StageLog, Staged};
 pub use stats::{
     DataFile, LanguageStats, LanguageText, StatsParams, TextSelection, language_stats,
 };

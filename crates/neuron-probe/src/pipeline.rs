@@ -1,107 +1,127 @@
-//! The stages chained on real data: what the CLI commands `stats`, `probe`, `similarity` and
-//! `bridge` call.
+//! The stages chained: the only place that does so. The cli commands (`stats`, `probe`,
+//! `similarity`, `bridge`), `cargo xtask reproduce` and library users call these functions;
+//! each returns its value with a [`StageLog`](crate::StageLog) of what it computed and what it
+//! found in the artifact cache.
 
-use fetch::DataStore;
 use muse_dict::Split;
 use overlap::{SetMethod, SimilarityMatrices};
-use serde::{Deserialize, Serialize};
 
-use crate::bridge::{BridgeParams, BridgeReport, rank_bridges, similarity};
+use crate::bridge::{BridgeReport, rank_bridges, similarity};
 use crate::context::RunContext;
-use crate::data::{load_language_text, load_probe_dictionary};
+use crate::data::Inputs;
 use crate::error::{ProbeError, Result};
 use crate::model::NeuronModel;
+use crate::params::PipelineParams;
 use crate::probe::{ProbeActivations, ProbeParams, probe};
+use crate::staged::{StageLog, Staged};
 use crate::stats::{LanguageStats, StatsParams, TextSelection, language_stats};
 
-/// All parameters of a bridge computation.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct PipelineParams {
-    pub text: TextSelection,
-    pub stats: StatsParams,
-    pub probe: ProbeParams,
-    pub bridge: BridgeParams,
-}
-
-fn split_name(split: Split) -> &'static str {
-    match split {
-        Split::Train => "train",
-        Split::Test => "test",
-        Split::Full => "full",
+/// ISO codes of `languages` (ISO or FLORES codes), each checked and kept once, in order.
+pub fn resolve_languages(languages: &[&str]) -> Result<Vec<&'static str>> {
+    let mut out: Vec<&'static str> = Vec::with_capacity(languages.len());
+    for l in languages {
+        let code = langs::get(l)?.code;
+        if !out.contains(&code) {
+            out.push(code);
+        }
     }
+    Ok(out)
 }
 
-/// Statistics of `languages` (ISO or FLORES codes) over their FLORES text, each loaded from its
-/// artifact or computed and saved.
+/// The candidate bridges of `source → target`: the given ones (checked: a bridge is a third
+/// language), or docs/METHOD.md's default, en de fr it pt es minus the pair.
+pub fn resolve_candidates(source: &str, target: &str, given: &[&str]) -> Result<Vec<&'static str>> {
+    let (source, target) = (langs::get(source)?.code, langs::get(target)?.code);
+    if given.is_empty() {
+        return Ok(overlap::default_candidates(source, target));
+    }
+    let out = resolve_languages(given)?;
+    if let Some(c) = out.iter().find(|&&c| c == source || c == target) {
+        return Err(ProbeError::param(
+            "candidates",
+            format!(
+                "`{c}` is the source or the target of {source}-{target}; a bridge must be a third language"
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Statistics of `languages` (ISO or FLORES codes; each counted once) over their FLORES text,
+/// each loaded from its artifact or computed and saved.
 pub fn stats_for_languages<M: NeuronModel + ?Sized>(
     model: &mut M,
-    data: &DataStore,
+    inputs: &dyn Inputs,
     languages: &[&str],
     text: &TextSelection,
     params: &StatsParams,
     ctx: &RunContext,
-) -> Result<Vec<LanguageStats>> {
-    let mut texts = Vec::with_capacity(languages.len());
-    for lang in languages {
-        let t = load_language_text(data, lang, text)?;
-        if !texts
-            .iter()
-            .any(|x: &crate::stats::LanguageText| x.lang == t.lang)
-        {
-            texts.push(t);
-        }
-    }
+) -> Result<Staged<Vec<LanguageStats>>> {
+    let texts = resolve_languages(languages)?
+        .into_iter()
+        .map(|l| inputs.language_text(l, text))
+        .collect::<Result<Vec<_>>>()?;
     language_stats(model, &texts, params, ctx)
 }
 
-/// The probe of `source → target` from the `split` of the pair's dictionary (METHOD.md: train).
+/// The probe of `source → target` from the `split` of the pair's dictionary (train for the
+/// method, docs/METHOD.md §3).
 pub fn probe_pair<M: NeuronModel + ?Sized>(
     model: &mut M,
-    data: &DataStore,
+    inputs: &dyn Inputs,
     source: &str,
     target: &str,
     split: Split,
     params: &ProbeParams,
     ctx: &RunContext,
-) -> Result<ProbeActivations> {
-    let dict = load_probe_dictionary(data, source, target, split)?;
+) -> Result<Staged<ProbeActivations>> {
+    let (source, target) = (langs::get(source)?.code, langs::get(target)?.code);
+    let dict = inputs.dictionary(source, target, split)?;
     tracing::info!(
-        "{}-{} probe words from {} ({} split, {} source words)",
-        dict.src,
-        dict.trg,
+        "{source}-{target} probe words from {} ({}, {} entries)",
         dict.origin,
-        split_name(split),
+        dict.split,
         dict.entries.len()
     );
     probe(model, &dict, params, ctx)
 }
 
-/// Similarity matrices of `languages` (METHOD.md §2).
+/// The statistics of some languages and the similarity of their neuron sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimilarityRun {
+    /// In the order of the languages asked for.
+    pub stats: Vec<LanguageStats>,
+    pub matrices: SimilarityMatrices,
+}
+
+/// Similarity matrices of `languages` (docs/METHOD.md §2).
 pub fn similarity_for_languages<M: NeuronModel + ?Sized>(
     model: &mut M,
-    data: &DataStore,
+    inputs: &dyn Inputs,
     languages: &[&str],
     text: &TextSelection,
     stats: &StatsParams,
     method: &SetMethod,
     ctx: &RunContext,
-) -> Result<SimilarityMatrices> {
-    let all = stats_for_languages(model, data, languages, text, stats, ctx)?;
-    let codes: Vec<&str> = all.iter().map(|s| s.lang.as_str()).collect();
-    similarity(&all, method, &codes)
+) -> Result<Staged<SimilarityRun>> {
+    let staged = stats_for_languages(model, inputs, languages, text, stats, ctx)?;
+    let codes: Vec<&str> = staged.value.iter().map(|s| s.lang.as_str()).collect();
+    let matrices = similarity(&staged.value, method, &codes)?;
+    Ok(staged.map(|stats| SimilarityRun { stats, matrices }))
 }
 
 /// The whole method for one pair: statistics of the pair and the candidates, the probe from
-/// the train split, and the HSIC ranking. `candidates` empty = en de fr it pt es minus the pair.
+/// the train split, and the HSIC ranking. `candidates` empty = en de fr it pt es minus the
+/// pair. The report carries every setting (`report.pipeline`).
 pub fn bridge_for_pair<M: NeuronModel + ?Sized>(
     model: &mut M,
-    data: &DataStore,
+    inputs: &dyn Inputs,
     source: &str,
     target: &str,
     candidates: &[&str],
     params: &PipelineParams,
     ctx: &RunContext,
-) -> Result<BridgeReport> {
+) -> Result<Staged<BridgeReport>> {
     let source = langs::get(source)?.code;
     let target = langs::get(target)?.code;
     if source == target {
@@ -110,33 +130,29 @@ pub fn bridge_for_pair<M: NeuronModel + ?Sized>(
             format!("source and target are both `{source}`"),
         ));
     }
-    let candidates: Vec<&str> = if candidates.is_empty() {
-        overlap::default_candidates(source, target)
-    } else {
-        candidates
-            .iter()
-            .map(|c| Ok(langs::get(c)?.code))
-            .collect::<Result<Vec<_>>>()?
-    };
+    let candidates = resolve_candidates(source, target, candidates)?;
     let mut languages = vec![source, target];
     languages.extend(&candidates);
-    let stats = stats_for_languages(model, data, &languages, &params.text, &params.stats, ctx)?;
+    let mut log = StageLog::default();
+    let stats = stats_for_languages(model, inputs, &languages, &params.text, &params.stats, ctx)?;
+    log.merge(&stats.log);
     let activations = probe_pair(
         model,
-        data,
+        inputs,
         source,
         target,
         Split::Train,
         &params.probe,
         ctx,
     )?;
+    log.merge(&activations.log);
     let mut report = rank_bridges(
-        &stats,
-        &activations,
+        &stats.value,
+        &activations.value,
         &candidates,
         &params.bridge,
         &model.identity(),
     )?;
     report.pipeline = Some(params.clone());
-    Ok(report)
+    Ok(Staged::new(report, log))
 }

@@ -1,4 +1,4 @@
-//! Stage 2: probe activations from dictionary prompts (METHOD.md §3).
+//! Stage 2: probe activations from dictionary prompts (docs/METHOD.md §3).
 //!
 //! Source words are shuffled with a seed; with the "totally understand" filter on, the model
 //! translates them greedily in that order until `probe_size` of them match a gold target (or the
@@ -19,6 +19,7 @@ use crate::artifacts::{Loaded, Tensor, key_of};
 use crate::context::RunContext;
 use crate::error::{ProbeError, Result};
 use crate::model::{CaptureSite, ModelIdentity, NeuronModel};
+use crate::staged::{StageCache, StageLog, Staged};
 use crate::stats::DataFile;
 
 /// Artifact kind of the filter's judgements.
@@ -83,7 +84,7 @@ impl ProbeDictionary {
 /// Parameters of the probe stage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeParams {
-    /// Words in the probe (METHOD.md default 500).
+    /// Words in the probe (docs/METHOD.md default 500).
     pub probe_size: usize,
     /// Seed of the word order.
     pub seed: u64,
@@ -97,7 +98,7 @@ pub struct ProbeParams {
     /// split. Bounds the filter's cost for weak models on slow hardware.
     pub max_candidates: Option<usize>,
     pub site: CaptureSite,
-    /// Also average over the tokens the model generates after the prompt (METHOD.md §3 variant).
+    /// Also average over the tokens the model generates after the prompt (docs/METHOD.md §3 variant).
     pub include_generated: bool,
     /// Prompts per model call. Does not change the result, so it is not part of the key.
     #[serde(skip, default = "default_batch")]
@@ -261,13 +262,14 @@ fn unique_entries(entries: &[ProbeEntry]) -> Vec<ProbeEntry> {
     out
 }
 
-/// Compute (or load) the probe tensor of `dict.src → dict.trg`.
+/// Compute (or load) the probe tensor of `dict.src → dict.trg`. The log says whether the probe
+/// and the filter's judgements were computed or loaded.
 pub fn probe<M: NeuronModel + ?Sized>(
     model: &mut M,
     dict: &ProbeDictionary,
     params: &ProbeParams,
     ctx: &RunContext,
-) -> Result<ProbeActivations> {
+) -> Result<Staged<ProbeActivations>> {
     if params.probe_size == 0 {
         return Err(ProbeError::param("probe_size", "must be at least 1"));
     }
@@ -301,7 +303,18 @@ pub fn probe<M: NeuronModel + ?Sized>(
         match probe_from_artifact(found, &identity) {
             Ok(a) => {
                 tracing::info!(pair = %label, "probe loaded from {}", path.display());
-                return Ok(a);
+                // The filter's judgements are part of what the probe artifact holds.
+                let filter = if params.filter {
+                    StageCache::cached(&label)
+                } else {
+                    StageCache::default()
+                };
+                let log = StageLog {
+                    probe: StageCache::cached(&label),
+                    filter,
+                    ..StageLog::default()
+                };
+                return Ok(Staged::new(a, log));
             }
             Err(e) => tracing::warn!("recomputing: {e}"),
         }
@@ -330,10 +343,16 @@ pub fn probe<M: NeuronModel + ?Sized>(
         samples: 0,
     };
     let unfiltered: Vec<usize> = order.iter().copied().take(params.probe_size).collect();
+    let mut log = StageLog {
+        probe: StageCache::computed(&label),
+        ..StageLog::default()
+    };
     let chosen: Vec<usize> = if params.filter {
-        let judgements = run_filter(
+        let judged = run_filter(
             model, dict, &entries, &order, params, ctx, &identity, src_name, trg_name, &label,
         )?;
+        log.filter = judged.log.filter;
+        let judgements = judged.value;
         summary.candidates_considered = judgements.len();
         let survivors: Vec<usize> = order
             .iter()
@@ -431,7 +450,7 @@ pub fn probe<M: NeuronModel + ?Sized>(
             "internal: activations tensor changed type",
         ));
     };
-    Ok(ProbeActivations {
+    let activations = ProbeActivations {
         summary,
         model_digest: identity.digest.clone(),
         layers,
@@ -440,7 +459,8 @@ pub fn probe<M: NeuronModel + ?Sized>(
         targets,
         prompts,
         data,
-    })
+    };
+    Ok(Staged::new(activations, log))
 }
 
 /// Check and unpack a loaded probe artifact (its key already matched).
@@ -488,7 +508,8 @@ fn probe_from_artifact(
 }
 
 /// Judge words in `order` until `probe_size` are correct or none are left (or load the
-/// judgements of an earlier run). Returns judgements in `order`, one per word judged.
+/// judgements of an earlier run). Returns judgements in `order`, one per word judged, and
+/// whether they were loaded.
 #[allow(clippy::too_many_arguments)]
 fn run_filter<M: NeuronModel + ?Sized>(
     model: &mut M,
@@ -501,7 +522,7 @@ fn run_filter<M: NeuronModel + ?Sized>(
     src_name: &str,
     trg_name: &str,
     label: &str,
-) -> Result<Vec<Judgement>> {
+) -> Result<Staged<Vec<Judgement>>> {
     let inputs = json!({
         "model": identity.key_material(),
         "dictionary": dict.key_material(),
@@ -525,7 +546,11 @@ fn run_filter<M: NeuronModel + ?Sized>(
                 .all(|(j, &i)| j.word == entries[i].source);
         if consistent {
             tracing::info!(pair = %label, "filter judgements loaded from {}", found.json_path.display());
-            return Ok(judgements);
+            let log = StageLog {
+                filter: StageCache::cached(label),
+                ..StageLog::default()
+            };
+            return Ok(Staged::new(judgements, log));
         }
         tracing::warn!(
             "recomputing: {}: judgements do not follow the word order",
@@ -589,7 +614,11 @@ fn run_filter<M: NeuronModel + ?Sized>(
         },
         &[],
     )?;
-    Ok(judgements)
+    let log = StageLog {
+        filter: StageCache::computed(label),
+        ..StageLog::default()
+    };
+    Ok(Staged::new(judgements, log))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Stage 1: per-language activation statistics over FLORES text (METHOD.md §2).
+//! Stage 1: per-language activation statistics over FLORES text (docs/METHOD.md §2).
 //!
 //! One artifact per language, so an interrupted run resumes at the first unfinished language.
 
@@ -9,6 +9,7 @@ use crate::artifacts::{Loaded, Tensor, key_of};
 use crate::context::RunContext;
 use crate::error::{ProbeError, Result};
 use crate::model::{CaptureSite, CorpusStats, ModelIdentity, NeuronModel};
+use crate::staged::{StageCache, StageLog, Staged};
 use crate::windows::{Windows, build_windows};
 
 /// Artifact kind of per-language statistics.
@@ -45,7 +46,7 @@ pub struct LanguageText {
 /// Parameters of the statistics stage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatsParams {
-    /// Window length in tokens, BOS included (METHOD.md default 2048).
+    /// Window length in tokens, BOS included (docs/METHOD.md default 2048).
     pub window_tokens: usize,
     pub site: CaptureSite,
     /// Windows per model call. Does not change the result, so it is not part of the key.
@@ -129,13 +130,13 @@ fn stats_inputs(
 /// Compute (or load) the statistics of every language in `texts`, in order.
 ///
 /// Languages whose artifact exists are loaded; the others are tokenised, windowed and run
-/// through the model in batches, each saved as soon as it is done.
+/// through the model in batches, each saved as soon as it is done. The log says which.
 pub fn language_stats<M: NeuronModel + ?Sized>(
     model: &mut M,
     texts: &[LanguageText],
     params: &StatsParams,
     ctx: &RunContext,
-) -> Result<Vec<LanguageStats>> {
+) -> Result<Staged<Vec<LanguageStats>>> {
     if params.batch_windows == 0 {
         return Err(ProbeError::param("batch_windows", "must be at least 1"));
     }
@@ -143,6 +144,7 @@ pub fn language_stats<M: NeuronModel + ?Sized>(
     let (layers, neurons) = (model.layers(), model.neurons());
     let mut out: Vec<Option<LanguageStats>> = vec![None; texts.len()];
     let mut todo: Vec<(usize, String, serde_json::Value, Windows)> = Vec::new();
+    let mut log = StageLog::default();
 
     for (i, text) in texts.iter().enumerate() {
         let inputs = stats_inputs(&identity, text, params);
@@ -155,6 +157,7 @@ pub fn language_stats<M: NeuronModel + ?Sized>(
             match stats_from_artifact(found, &text.lang, &identity) {
                 Ok(stats) => {
                     tracing::info!(lang = %text.lang, "statistics loaded from {}", path.display());
+                    log.stats.merge(&StageCache::cached(&text.lang));
                     out[i] = Some(stats);
                     continue;
                 }
@@ -179,10 +182,10 @@ pub fn language_stats<M: NeuronModel + ?Sized>(
         let mut acc = CorpusStats::zeros(layers, neurons);
         for batch in windows.windows.chunks(params.batch_windows) {
             let part = model.corpus_stats(batch, params.site)?;
-            acc.merge(&part).map_err(|what| ProbeError::Contract {
+            acc.merge(&part).map_err(|e| ProbeError::Contract {
                 model: identity.name.clone(),
                 op: "corpus_stats",
-                what,
+                what: e.to_string(),
             })?;
             bar.inc(batch.len() as u64);
         }
@@ -228,6 +231,7 @@ pub fn language_stats<M: NeuronModel + ?Sized>(
             &[("over_zero", &oz), ("sum", &sum), ("sum_sq", &sum_sq)],
         )?;
         tracing::info!(lang = %text.lang, tokens = payload.tokens, "statistics saved to {}", path.display());
+        log.stats.merge(&StageCache::computed(&text.lang));
         out[i] = Some(LanguageStats {
             lang: payload.lang,
             model_digest: identity.digest.clone(),
@@ -237,7 +241,7 @@ pub fn language_stats<M: NeuronModel + ?Sized>(
         });
     }
     bar.finish_and_clear();
-    Ok(out.into_iter().flatten().collect())
+    Ok(Staged::new(out.into_iter().flatten().collect(), log))
 }
 
 /// Check and unpack a loaded artifact (its key already matched).

@@ -1,4 +1,4 @@
-//! Token windows for the language statistics (METHOD.md §2).
+//! Token windows for the language statistics (docs/METHOD.md §2).
 //!
 //! Each sentence is tokenised without BOS, the token lists are concatenated into one stream per
 //! language, and the stream is cut into windows of at most `window_tokens` tokens, BOS included:

@@ -3,10 +3,11 @@
 
 use std::fs;
 
-use neuron_probe::bridge::{BridgeParams, rank_bridges, similarity};
-use neuron_probe::fake::{FAKE_BOS, FakeModel, Scenario, ScenarioSize};
+use neuron_probe::BridgeParams;
+use neuron_probe::bridge::{rank_bridges, similarity};
 use neuron_probe::probe::{FILTER_KIND, PROBE_KIND};
 use neuron_probe::stats::STATS_KIND;
+use neuron_probe::testkit::{FAKE_BOS, FakeModel, Scenario, ScenarioSize};
 use neuron_probe::{
     ArtifactStore, CaptureSite, NeuronModel, ProbeParams, RunContext, StatsParams, language_stats,
     probe,
@@ -58,8 +59,12 @@ fn end_to_end_finds_the_constructed_bridge() {
     let ctx = ctx(&dir);
     let sc = scenario();
     let mut model = sc.model.clone();
-    let stats = language_stats(&mut model, &sc.texts, &stats_params(), &ctx).unwrap();
-    let activations = probe(&mut model, &sc.dictionary, &probe_params(), &ctx).unwrap();
+    let stats = language_stats(&mut model, &sc.texts, &stats_params(), &ctx)
+        .unwrap()
+        .value;
+    let activations = probe(&mut model, &sc.dictionary, &probe_params(), &ctx)
+        .unwrap()
+        .value;
     let report = rank_bridges(
         &stats,
         &activations,
@@ -125,7 +130,8 @@ fn statistics_match_a_naive_count() {
         &stats_params(),
         &ctx(&dir),
     )
-    .unwrap();
+    .unwrap()
+    .value;
     let got = &stats[0];
 
     // Independent: every character of every sentence is one token, no BOS counted.
@@ -161,7 +167,9 @@ fn probe_tensor_is_the_per_prompt_mean_transposed() {
         batch_size: 2,
         ..ProbeParams::default()
     };
-    let a = probe(&mut model, &sc.dictionary, &params, &ctx(&dir)).unwrap();
+    let a = probe(&mut model, &sc.dictionary, &params, &ctx(&dir))
+        .unwrap()
+        .value;
     assert_eq!(a.samples(), 5);
     assert!(a.row(6, 0).is_none() && a.row(0, 48).is_none());
     for (s, prompt) in a.prompts.iter().enumerate() {
@@ -187,13 +195,21 @@ fn second_run_computes_nothing() {
     let ctx = ctx(&dir);
     let sc = scenario();
     let mut first = sc.model.clone();
-    let s1 = language_stats(&mut first, &sc.texts, &stats_params(), &ctx).unwrap();
-    let p1 = probe(&mut first, &sc.dictionary, &probe_params(), &ctx).unwrap();
+    let s1 = language_stats(&mut first, &sc.texts, &stats_params(), &ctx)
+        .unwrap()
+        .value;
+    let p1 = probe(&mut first, &sc.dictionary, &probe_params(), &ctx)
+        .unwrap()
+        .value;
     assert!(first.calls.total() > 0);
 
     let mut second = sc.model.clone();
-    let s2 = language_stats(&mut second, &sc.texts, &stats_params(), &ctx).unwrap();
-    let p2 = probe(&mut second, &sc.dictionary, &probe_params(), &ctx).unwrap();
+    let s2 = language_stats(&mut second, &sc.texts, &stats_params(), &ctx)
+        .unwrap()
+        .value;
+    let p2 = probe(&mut second, &sc.dictionary, &probe_params(), &ctx)
+        .unwrap()
+        .value;
     assert_eq!(second.calls.total(), 0, "{:?}", second.calls);
     assert_eq!(s1, s2);
     assert_eq!(p1, p2);
@@ -213,8 +229,12 @@ fn interrupted_run_resumes_and_distrusts_half_written_artifacts() {
     let ctx = ctx(&dir);
     let sc = scenario();
     let mut first = sc.model.clone();
-    let s1 = language_stats(&mut first, &sc.texts, &stats_params(), &ctx).unwrap();
-    let p1 = probe(&mut first, &sc.dictionary, &probe_params(), &ctx).unwrap();
+    let s1 = language_stats(&mut first, &sc.texts, &stats_params(), &ctx)
+        .unwrap()
+        .value;
+    let p1 = probe(&mut first, &sc.dictionary, &probe_params(), &ctx)
+        .unwrap()
+        .value;
 
     // Crash simulation for "fr": tensors written, JSON marker never renamed into place, plus
     // a stale temp file of the interrupted write.
@@ -239,11 +259,15 @@ fn interrupted_run_resumes_and_distrusts_half_written_artifacts() {
     assert!(dir.path().join(FILTER_KIND).read_dir().unwrap().count() == 1);
 
     let mut resumed = sc.model.clone();
-    let s2 = language_stats(&mut resumed, &sc.texts, &stats_params(), &ctx).unwrap();
+    let s2 = language_stats(&mut resumed, &sc.texts, &stats_params(), &ctx)
+        .unwrap()
+        .value;
     let fr = s1.iter().find(|s| s.lang == "fr").unwrap();
     assert_eq!(resumed.calls.windows, fr.windows, "only fr is recomputed");
     assert_eq!(s1, s2);
-    let p2 = probe(&mut resumed, &sc.dictionary, &probe_params(), &ctx).unwrap();
+    let p2 = probe(&mut resumed, &sc.dictionary, &probe_params(), &ctx)
+        .unwrap()
+        .value;
     assert_eq!(resumed.calls.greedy, 0, "filter judgements are reused");
     assert_eq!(resumed.calls.prompts, 60);
     assert_eq!(p1, p2);
@@ -263,7 +287,9 @@ fn changed_parameters_recompute() {
         window_tokens: 128,
         ..stats_params()
     };
-    let s = language_stats(&mut m, &sc.texts[..2], &wider, &ctx).unwrap();
+    let s = language_stats(&mut m, &sc.texts[..2], &wider, &ctx)
+        .unwrap()
+        .value;
     assert_eq!(
         m.calls.windows,
         s[0].windows + s[1].windows,
@@ -334,7 +360,9 @@ fn filter_falls_back_when_too_few_words_survive() {
         min_survivors: 100,
         ..probe_params()
     };
-    let a = probe(&mut model, &sc.dictionary, &params, &ctx(&dir)).unwrap();
+    let a = probe(&mut model, &sc.dictionary, &params, &ctx(&dir))
+        .unwrap()
+        .value;
     let s = &a.summary;
     assert!(s.fell_back);
     assert_eq!(
@@ -350,7 +378,9 @@ fn filter_falls_back_when_too_few_words_survive() {
         max_candidates: Some(30),
         ..probe_params()
     };
-    let a = probe(&mut model, &sc.dictionary, &params, &ctx(&dir)).unwrap();
+    let a = probe(&mut model, &sc.dictionary, &params, &ctx(&dir))
+        .unwrap()
+        .value;
     assert_eq!(model.calls.generations, 30);
     assert_eq!(a.summary.candidates_considered, 30);
     assert!(a.summary.fell_back);
@@ -361,7 +391,9 @@ fn filter_falls_back_when_too_few_words_survive() {
         filter: false,
         ..probe_params()
     };
-    let a = probe(&mut model, &sc.dictionary, &params, &ctx(&dir)).unwrap();
+    let a = probe(&mut model, &sc.dictionary, &params, &ctx(&dir))
+        .unwrap()
+        .value;
     assert_eq!(model.calls.greedy, 0);
     assert_eq!(
         (a.summary.candidates_considered, a.summary.samples),
@@ -374,7 +406,9 @@ fn similarity_matrices_follow_the_groups() {
     let dir = tempfile::tempdir().unwrap();
     let sc = scenario();
     let mut model = sc.model.clone();
-    let stats = language_stats(&mut model, &sc.texts, &stats_params(), &ctx(&dir)).unwrap();
+    let stats = language_stats(&mut model, &sc.texts, &stats_params(), &ctx(&dir))
+        .unwrap()
+        .value;
     let sim = similarity(&stats, &bridge_params().sets, &["en", "sw", "de"]).unwrap();
     // en and sw share exactly their {en, sw} group (4 x 6); de's set shares nothing with them
     // except, possibly, background neurons, which never reach the en/sw cut-off.
@@ -408,8 +442,12 @@ fn bad_inputs_are_errors_not_panics() {
     unknown.trg = "xx".into();
     assert!(probe(&mut model, &unknown, &probe_params(), &ctx(&dir)).is_err());
 
-    let stats = language_stats(&mut model, &sc.texts[..3], &stats_params(), &ctx(&dir)).unwrap();
-    let a = probe(&mut model, &sc.dictionary, &probe_params(), &ctx(&dir)).unwrap();
+    let stats = language_stats(&mut model, &sc.texts[..3], &stats_params(), &ctx(&dir))
+        .unwrap()
+        .value;
+    let a = probe(&mut model, &sc.dictionary, &probe_params(), &ctx(&dir))
+        .unwrap()
+        .value;
     // "fr" has no statistics here.
     let err = rank_bridges(
         &stats,
@@ -431,8 +469,12 @@ fn the_coupled_candidate_wins_wherever_it_is() {
         let ctx = ctx(&dir);
         let sc = Scenario::new("sw", "en", bridge, &CANDIDATES, ScenarioSize::default()).unwrap();
         let mut model = sc.model.clone();
-        let stats = language_stats(&mut model, &sc.texts, &stats_params(), &ctx).unwrap();
-        let a = probe(&mut model, &sc.dictionary, &probe_params(), &ctx).unwrap();
+        let stats = language_stats(&mut model, &sc.texts, &stats_params(), &ctx)
+            .unwrap()
+            .value;
+        let a = probe(&mut model, &sc.dictionary, &probe_params(), &ctx)
+            .unwrap()
+            .value;
         let report = rank_bridges(&stats, &a, &[], &bridge_params(), &model.identity()).unwrap();
         // Default candidates for sw-en: de fr it pt es.
         let langs: Vec<&str> = report
@@ -451,7 +493,9 @@ fn inconsistent_artifact_metadata_is_recomputed_not_trusted() {
     let ctx = ctx(&dir);
     let sc = scenario();
     let mut first = sc.model.clone();
-    let s1 = language_stats(&mut first, &sc.texts[..1], &stats_params(), &ctx).unwrap();
+    let s1 = language_stats(&mut first, &sc.texts[..1], &stats_params(), &ctx)
+        .unwrap()
+        .value;
     let json = fs::read_dir(dir.path().join(STATS_KIND))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -464,7 +508,9 @@ fn inconsistent_artifact_metadata_is_recomputed_not_trusted() {
     fs::write(json.with_extension("safetensors"), b"garbage").unwrap();
 
     let mut again = sc.model.clone();
-    let s2 = language_stats(&mut again, &sc.texts[..1], &stats_params(), &ctx).unwrap();
+    let s2 = language_stats(&mut again, &sc.texts[..1], &stats_params(), &ctx)
+        .unwrap()
+        .value;
     assert!(again.calls.corpus_stats > 0);
     assert_eq!(s1, s2);
     // ...and the rewritten artifact is trusted again.

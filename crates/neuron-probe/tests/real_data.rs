@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use fetch::DataStore;
 use muse_dict::Split;
 use neuron_probe::data::{load_language_text, load_probe_dictionary};
-use neuron_probe::fake::{FakeConfig, FakeModel, Scenario, ScenarioSize};
-use neuron_probe::pipeline::{PipelineParams, bridge_for_pair};
+use neuron_probe::testkit::{FakeConfig, FakeModel, Scenario, ScenarioSize};
 use neuron_probe::{
     ArtifactStore, CaptureSite, ProbeParams, RunContext, StatsParams, TextSelection, language_stats,
 };
+use neuron_probe::{PipelineParams, bridge_for_pair};
 use sha2::{Digest, Sha256};
 
 fn store() -> DataStore {
@@ -48,7 +48,9 @@ fn flores_english_windows() {
         site: CaptureSite::GateAct,
         batch_windows: 8,
     };
-    let stats = language_stats(&mut model, std::slice::from_ref(&text), &params, &ctx).unwrap();
+    let stats = language_stats(&mut model, std::slice::from_ref(&text), &params, &ctx)
+        .unwrap()
+        .value;
     assert_eq!(stats[0].stats.tokens, chars as u64);
     assert_eq!(stats[0].windows, chars.div_ceil(2047));
     assert_eq!(model.calls.windows, stats[0].windows);
@@ -120,7 +122,9 @@ fn bridge_for_pair_wires_real_files() {
         top_rate: 0.2,
         threshold: overlap::Threshold::Quantile,
     };
-    let report = bridge_for_pair(&mut model, &store, "en", "deu_Latn", &[], &params, &ctx).unwrap();
+    let report = bridge_for_pair(&mut model, &store, "en", "deu_Latn", &[], &params, &ctx)
+        .unwrap()
+        .value;
     assert_eq!(
         (report.source.as_str(), report.target.as_str()),
         ("en", "de")

@@ -52,7 +52,9 @@ fn gemma_through_the_adapter() {
         site: CaptureSite::GateAct,
         batch_windows: 2,
     };
-    let stats = language_stats(&mut model, std::slice::from_ref(&text), &params, &ctx).unwrap();
+    let stats = language_stats(&mut model, std::slice::from_ref(&text), &params, &ctx)
+        .unwrap()
+        .value;
     let stream: usize = text
         .sentences
         .iter()
@@ -88,7 +90,7 @@ fn gemma_through_the_adapter() {
         max_new_tokens: 8,
         ..ProbeParams::default()
     };
-    let a = probe(&mut model, &dict, &params, &ctx).unwrap();
+    let a = probe(&mut model, &dict, &params, &ctx).unwrap().value;
     assert!(a.words.contains(&"water".to_string()), "{:?}", a.summary);
     assert_eq!(a.data.len(), 18 * 2048 * a.samples());
     assert!(a.data.iter().all(|v| v.is_finite()));

@@ -1,11 +1,11 @@
-//! Pair overlap neurons `O_st` and bridge neuron sets `B_k` (METHOD.md §4).
+//! Pair overlap neurons `O_st` and bridge neuron sets `B_k` (docs/METHOD.md §4).
 
 use serde::{Deserialize, Serialize};
 
 use crate::probe::row_mean;
 use crate::{LanguageSets, NeuronSet, OverlapError, ProbeTensor};
 
-/// Default bridge candidates (METHOD.md §5); the pair's own languages are removed.
+/// Default bridge candidates (docs/METHOD.md §5); the pair's own languages are removed.
 pub const DEFAULT_CANDIDATES: [&str; 6] = ["en", "de", "fr", "it", "pt", "es"];
 
 /// [`DEFAULT_CANDIDATES`] minus `source` and `target`.

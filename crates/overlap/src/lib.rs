@@ -1,4 +1,4 @@
-//! Language neuron sets and their overlaps (METHOD.md §2 and §4).
+//! Language neuron sets and their overlaps (docs/METHOD.md §2 and §4).
 //!
 //! From per-language activation probabilities `p_l[layer * neurons + n] = over_zero / n_tokens`
 //! this crate builds the language neuron sets `T_l` (top rate, default, or LAPE), the

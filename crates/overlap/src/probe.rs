@@ -1,4 +1,4 @@
-//! The probe tensor `A[layer, neuron, sample]` (METHOD.md §3).
+//! The probe tensor `A[layer, neuron, sample]` (docs/METHOD.md §3).
 
 use std::borrow::Cow;
 

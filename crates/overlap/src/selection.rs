@@ -1,4 +1,4 @@
-//! Language neuron sets `T_l` from activation probabilities (METHOD.md §2).
+//! Language neuron sets `T_l` from activation probabilities (docs/METHOD.md §2).
 
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +47,7 @@ pub enum SetMethod {
 }
 
 impl Default for SetMethod {
-    /// Top rate 1 %, quantile cut-off (METHOD.md §2 default).
+    /// Top rate 1 %, quantile cut-off (docs/METHOD.md §2 default).
     fn default() -> Self {
         SetMethod::TopRate {
             top_rate: 0.01,

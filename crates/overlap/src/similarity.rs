@@ -1,4 +1,4 @@
-//! Linguistic similarity of languages from their neuron sets (METHOD.md §2).
+//! Linguistic similarity of languages from their neuron sets (docs/METHOD.md §2).
 
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +70,7 @@ pub fn similarity_matrices(
 }
 
 impl SimilarityMatrices {
-    /// The bridge chosen by FLORES similarity (the ablation baseline of METHOD.md §6): among
+    /// The bridge chosen by FLORES similarity (the ablation baseline of docs/METHOD.md §6): among
     /// `candidates`, the language whose neuron set shares the most neurons with `target`'s
     /// (`|T_k ∩ T_t|`), ties broken by the larger cosine, then by candidate order. The target is
     /// the pair's low-resource side, whose prompts the bridge is meant to help. `None` when the

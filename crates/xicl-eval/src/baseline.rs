@@ -1,4 +1,4 @@
-//! The baselines of METHOD.md §6, reported for every pair and task, built from per-route scores:
+//! The baselines of docs/METHOD.md §6, reported for every pair and task, built from per-route scores:
 //! direct; English bridge; every candidate bridge; oracle (best candidate); random bridge (mean
 //! over candidates, the expectation of a uniformly random pick); HSIC-chosen; FLORES-similarity
 //! chosen (ablation).
@@ -12,7 +12,7 @@ use crate::error::EvalError;
 use crate::mode::Route;
 use crate::runner::RunSummary;
 
-/// METHOD.md §5: default candidate bridges (minus the pair's own languages).
+/// docs/METHOD.md §5: default candidate bridges (minus the pair's own languages).
 pub const DEFAULT_CANDIDATES: [&str; 6] = ["en", "de", "fr", "it", "pt", "es"];
 
 /// The default candidates that are not one of `endpoints`.
@@ -97,9 +97,9 @@ pub struct BaselineSpec {
     pub endpoints: Vec<String>,
     /// Candidate bridges, in report order.
     pub candidates: Vec<String>,
-    /// The bridge chosen by HSIC (METHOD.md §5), if scored.
+    /// The bridge chosen by HSIC (docs/METHOD.md §5), if scored.
     pub hsic_choice: Option<String>,
-    /// The bridge chosen by FLORES similarity (METHOD.md §2), if computed.
+    /// The bridge chosen by FLORES similarity (docs/METHOD.md §2), if computed.
     pub flores_choice: Option<String>,
 }
 

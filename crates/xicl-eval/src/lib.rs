@@ -1,4 +1,4 @@
-//! Downstream evaluation of BridgeX-ICL (METHOD.md §6): does prompting through a bridge
+//! Downstream evaluation of BridgeX-ICL (docs/METHOD.md §6): does prompting through a bridge
 //! language help a model on a low-resource language, and which bridge?
 //!
 //! * Metrics with sacreBLEU 2.x's exact definitions: corpus and sentence [BLEU](bleu) (13a,

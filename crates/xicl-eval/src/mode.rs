@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::EvalError;
 
 /// A language: its code (identity, file names) and the name written into prompts (the native
-/// name of METHOD.md §3, e.g. `Deutsch`, `עִברִית`).
+/// name of docs/METHOD.md §3, e.g. `Deutsch`, `עִברִית`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LangRef {
     pub code: String,

@@ -1,7 +1,7 @@
 //! Reading answers out of model continuations, and answer normalisation.
 //!
 //! Every parser returns `None` when the continuation holds no usable answer; the tasks count
-//! that as wrong (METHOD.md §6: parse failures count as wrong).
+//! that as wrong (docs/METHOD.md §6: parse failures count as wrong).
 
 /// Double-style quotation marks: ASCII, curly, low-9, guillemets, CJK corner brackets.
 const DOUBLE_QUOTES: &[char] = &[

@@ -1,4 +1,4 @@
-//! Baseline aggregation (METHOD.md §6): oracle = best candidate, random = mean over candidates.
+//! Baseline aggregation (docs/METHOD.md §6): oracle = best candidate, random = mean over candidates.
 
 use std::collections::BTreeMap;
 

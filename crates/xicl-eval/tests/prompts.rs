@@ -1,4 +1,4 @@
-//! Exact prompt strings (METHOD.md §6) and task logic without a model.
+//! Exact prompt strings (docs/METHOD.md §6) and task logic without a model.
 
 use xicl_eval::{
     BelebeleItem, BelebeleTask, BliItem, BliTask, CopaQuestion, LangRef, MtBridgeStyle, MtItem,

@@ -1,7 +1,7 @@
 //! `cargo xtask reproduce`: the whole study in one command (issue 5). For every language pair
 //! it runs the method (`bridge`: statistics, probe, HSIC ranking), picks the FLORES-similarity
 //! bridge, evaluates every task along every route (direct and each candidate bridge), and
-//! aggregates the baselines of METHOD.md §6 into `REPORT.md`, `results.json`, CSV files and
+//! aggregates the baselines of docs/METHOD.md §6 into `REPORT.md`, `results.json`, CSV files and
 //! images under the output folder.
 //!
 //! Long and resumable: every stage goes through the cached artifacts of neuron-probe and the
@@ -19,13 +19,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use cli::commands::common::resolve_candidates;
 use cli::output::{ensure_dir, write_atomic, write_json};
 use cli::{
-    AppModel, BridgeOptions, EvalOptions, Inputs, LanguagePair, PlotFormats, SimilarityOptions,
-    TaskArg, bridge, eval_command, similarity_command, task_coverage,
+    AppModel, BridgeOptions, EvalOptions, LanguagePair, PlotFormats, SimilarityOptions, TaskArg,
+    bridge, eval_command, similarity_command, task_coverage,
 };
-use neuron_probe::{RunContext, TextSelection};
+use neuron_probe::{Inputs, RunContext, TextSelection, resolve_candidates};
 use xicl_eval::{BaselineSpec, route_scores};
 
 use results::{
@@ -58,7 +57,7 @@ pub struct ReproduceOptions {
 }
 
 impl ReproduceOptions {
-    /// METHOD.md's defaults over the 15 pairs and every task.
+    /// docs/METHOD.md's defaults over the 15 pairs and every task.
     pub fn new(out_dir: PathBuf) -> Self {
         ReproduceOptions {
             pairs: plan::pairs(None).expect("the built-in pairs parse"),

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use cli::{LanguagePair, TaskArg};
 
-/// The study's 15 pairs (METHOD.md §7), as `source-target`.
+/// The study's 15 pairs (docs/METHOD.md §7), as `source-target`.
 ///
 /// Chosen with the data at hand: every pair has FLORES-200 text on both sides (MT, language
 /// statistics), SIB-200 on the target side, and a dictionary (MUSE, through English where MUSE

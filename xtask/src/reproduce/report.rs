@@ -211,7 +211,7 @@ fn settings(o: &mut String, r: &Results) {
         o,
         "| answers of XCOPA, SIB-200, Belebele | {} |",
         match s.scoring {
-            xicl_eval::AnswerScoring::Generate => "generated greedily and parsed (METHOD.md §6)",
+            xicl_eval::AnswerScoring::Generate => "generated greedily and parsed (docs/METHOD.md §6)",
             xicl_eval::AnswerScoring::Loglik => {
                 "the most likely option after the prompt (log-likelihood, as lm-eval-harness)"
             }
@@ -219,7 +219,7 @@ fn settings(o: &mut String, r: &Results) {
     );
     let _ = writeln!(
         o,
-        "| other parameters | METHOD.md defaults: top rate 0.01, reference HSIC score, window layers {}, candidates en de fr it pt es minus the pair, greedy decoding |\n",
+        "| other parameters | docs/METHOD.md defaults: top rate 0.01, reference HSIC score, window layers {}, candidates en de fr it pt es minus the pair, greedy decoding |\n",
         r.pairs
             .iter()
             .find_map(|p| p.bridge.as_ref().map(|_| ()))

@@ -1,36 +1,121 @@
-//! `bridgex bridge --pair SRC-TGT`: the whole method for one pair (METHOD.md §2–§5) with a
+//! `bridgex bridge --pair SRC-TGT`: the whole method for one pair (docs/METHOD.md §2–§5) with a
 //! ranking table, a JSON report and a per-layer score plot.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use muse_dict::Split;
-use neuron_probe::{
-    BridgeReport, HsicConfig, PipelineParams, ProbeSummary, RunContext, language_stats, probe,
-    rank_bridges,
-};
+use neuron_probe::{BridgeReport, HsicConfig, Inputs, PipelineParams, ProbeSummary, RunContext};
 use serde::{Deserialize, Serialize};
 
+use crate::app::AppEnv;
 use crate::app::AppModel;
+use crate::args::{
+    BridgeSetArg, EngineArg, HsicArg, Lang, ModelArgs, OutArgs, ProbeArgs, SetArgs, SiteArgs,
+    TextArgs,
+};
 use crate::args::{LanguagePair, LayerRange};
 use crate::commands::common::{
     describe_model, describe_score, describe_sets, describe_variant, finish_run, language_label,
-    native_name, resolve_candidates, start_run,
+    native_name, start_run,
 };
-use crate::inputs::Inputs;
+use crate::output::print_outcome;
 use crate::output::{write_atomic, write_json};
 use crate::plot::{LayerFigure, LayerSeries, PlotFormats, write_layer_figure};
-use crate::summary::{ArtifactWatch, FILTER_KIND, PROBE_KIND, RunInfo, STATS_KIND, StageCache};
+use crate::summary::RunInfo;
 use crate::table;
 
 /// Everything `bridge` takes.
+/// `bridgex bridge`: rank the candidate bridges of a language pair.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The language pair, SRC-TGT (ISO 639-1 or FLORES-200 codes), e.g. en-sw
+    #[arg(long, value_name = "SRC-TGT")]
+    pub pair: LanguagePair,
+    /// Candidate bridges, comma-separated [default: en,de,fr,it,pt,es minus SRC and TGT]
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub candidates: Vec<Lang>,
+    /// Layers averaged into the bridge score, FIRST-LAST (0-based, inclusive)
+    /// [default: round(0.3125 L)-(round(0.6875 L)-1), e.g. 6-11 for 18 layers, 10-21 for 32]
+    #[arg(long, value_name = "FIRST-LAST")]
+    pub layer_window: Option<LayerRange>,
+    /// Which neurons stand for a candidate
+    #[arg(long, value_enum, default_value_t)]
+    pub bridge_set: BridgeSetArg,
+    /// The kernel score
+    #[arg(long, value_enum, default_value_t)]
+    pub hsic: HsicArg,
+    /// How the HSIC matrix is computed (same result, different cost)
+    #[arg(long, value_enum, default_value_t)]
+    pub engine: EngineArg,
+    /// Score only the window's layers (faster; the plot then shows only the window)
+    #[arg(long)]
+    pub window_only: bool,
+    /// Count window layers whose kernel bandwidth collapsed (≤ 2 neurons per set: the same
+    /// score for every candidate) in the bridge score, as the reference code does
+    #[arg(long)]
+    pub keep_collapsed_layers: bool,
+    /// Threads of the HSIC scorer (0 = all cores)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub hsic_threads: usize,
+    /// Also write the plot as SVG
+    #[arg(long)]
+    pub svg: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub text: TextArgs,
+    #[command(flatten)]
+    pub site: SiteArgs,
+    #[command(flatten)]
+    pub sets: SetArgs,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
+    let ctx = env.ctx()?;
+    let data = env.data()?;
+    let mut opts = BridgeOptions::new(args.pair);
+    opts.candidates = args
+        .candidates
+        .iter()
+        .map(|l| l.code().to_string())
+        .collect();
+    opts.params.text = args.text.selection();
+    opts.params.stats = args.text.stats_params(&args.site)?;
+    opts.params.probe = args.probe.params(&args.site)?;
+    opts.params.bridge.sets = args.sets.method()?;
+    opts.params.bridge.variant = args.bridge_set.into();
+    opts.params.bridge.hsic.kind = args.hsic.into();
+    opts.params.bridge.hsic.engine = args.engine.engine();
+    opts.params.bridge.hsic.threads = args.hsic_threads;
+    opts.params.bridge.hsic.all_layers = !args.window_only;
+    opts.params.bridge.hsic.keep_degenerate_layers = args.keep_collapsed_layers;
+    opts.layer_window = args.layer_window;
+    opts.out_dir = Some(args.out.out.clone());
+    opts.plots = PlotFormats {
+        png: true,
+        svg: args.svg,
+    };
+    // Candidates are checked before the model is fetched or opened.
+    let given: Vec<&str> = opts.candidates.iter().map(String::as_str).collect();
+    neuron_probe::resolve_candidates(args.pair.source.code, args.pair.target.code, &given)?;
+    let mut model = env.model(&args.model, Some(&ctx))?;
+    let outcome = bridge(&mut model, &data, &ctx, &opts)?;
+    print_outcome(args.out.format, &outcome, |o| render_bridge(&o.report))?;
+    env.finish(&outcome.run, &outcome.files);
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct BridgeOptions {
     pub pair: LanguagePair,
     /// Candidate bridges (ISO or FLORES codes); empty = en de fr it pt es minus the pair.
     pub candidates: Vec<String>,
-    /// Text, statistics, probe and scoring parameters (their defaults are METHOD.md's).
+    /// Text, statistics, probe and scoring parameters (their defaults are docs/METHOD.md's).
     pub params: PipelineParams,
     /// Layers averaged into the bridge score; `None` = `[round(0.3125 L), round(0.6875 L) - 1]`.
     pub layer_window: Option<LayerRange>,
@@ -84,47 +169,15 @@ pub fn bridge<M: AppModel + ?Sized>(
 ) -> anyhow::Result<BridgeOutcome> {
     let (mut run, started) = start_run("bridge", Some(&*model), Some(inputs), Some(ctx));
     let (s, t) = (opts.pair.source.code, opts.pair.target.code);
-    let candidates = resolve_candidates(s, t, &opts.candidates)?;
-    let mut bridge_params = opts.params.bridge.clone();
+    let mut params = opts.params.clone();
     if let Some(r) = opts.layer_window {
-        bridge_params.window = Some(r.window(model.layers()).context("--layer-window")?);
+        params.bridge.window = Some(r.window(model.layers()).context("--layer-window")?);
     }
-
-    let mut languages: Vec<&str> = vec![s, t];
-    languages.extend(candidates.iter().copied());
-    let mut watch = ArtifactWatch::new(ctx.artifacts.root());
-
-    let texts = languages
-        .iter()
-        .map(|l| inputs.language_text(l, &opts.params.text))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let stats = language_stats(model, &texts, &opts.params.stats, ctx)
-        .context("computing the FLORES-200 language statistics")?;
-    let labels: Vec<String> = languages.iter().map(|l| l.to_string()).collect();
-    run.stats = StageCache::from_written(&labels, &watch.written(), STATS_KIND);
-
-    let dict = inputs.dictionary(s, t, Split::Train)?;
-    tracing::info!(
-        "{s}-{t} probe words from {} ({}, {} entries)",
-        dict.origin,
-        dict.split,
-        dict.entries.len()
-    );
-    let activations = probe(model, &dict, &opts.params.probe, ctx)
-        .with_context(|| format!("probing {s}-{t} with `{{Src}}:\"word\"→{{Trg}}:` prompts"))?;
-    let written = watch.written();
-    let pair_label = vec![format!("{s}-{t}")];
-    run.probe = StageCache::from_written(&pair_label, &written, PROBE_KIND);
-    run.filter = StageCache::from_written(&pair_label, &written, FILTER_KIND);
-
-    let report = rank_bridges(
-        &stats,
-        &activations,
-        &candidates,
-        &bridge_params,
-        &model.identity(),
-    )
-    .context("ranking the candidate bridges")?;
+    let candidates: Vec<&str> = opts.candidates.iter().map(String::as_str).collect();
+    let staged = neuron_probe::bridge_for_pair(model, inputs, s, t, &candidates, &params, ctx)
+        .with_context(|| format!("the bridge of {s}-{t}"))?;
+    run.record(&staged.log);
+    let report = staged.value;
     finish_run(&mut run, started, &*model);
 
     let mut outcome = BridgeOutcome {

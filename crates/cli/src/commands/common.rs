@@ -4,11 +4,11 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::bail;
-use neuron_probe::{BridgeVariant, ModelIdentity, RunContext, ScoreKind, SetMethod, Threshold};
+use neuron_probe::{
+    BridgeVariant, Inputs, ModelIdentity, RunContext, ScoreKind, SetMethod, Threshold,
+};
 
 use crate::app::AppModel;
-use crate::inputs::Inputs;
 use crate::summary::RunInfo;
 
 /// Start the bookkeeping of a run.
@@ -24,12 +24,26 @@ pub(crate) fn start_run<M: AppModel + ?Sized>(
         run.device = Some(device);
     }
     if let Some(i) = inputs {
-        run.data = i.describe();
+        run.data = describe_inputs(i);
     }
     if let Some(c) = ctx {
         run.artifacts_dir = home_relative(c.artifacts.root());
     }
     (run, Instant::now())
+}
+
+/// A line for reports saying where the data comes from.
+pub fn describe_inputs(inputs: &dyn Inputs) -> String {
+    match inputs.store() {
+        Some(store) => {
+            let root = home_relative(store.root());
+            match store.mirror() {
+                Some(m) => format!("{root} (mirror {})", home_relative(m)),
+                None => root,
+            }
+        }
+        None => "in-memory fixture".to_string(),
+    }
 }
 
 /// `path` with the home directory written `~`, so that reports people share do not carry
@@ -48,37 +62,6 @@ pub(crate) fn finish_run<M: AppModel + ?Sized>(run: &mut RunInfo, started: Insta
     run.elapsed_s = started.elapsed().as_secs_f64();
     run.model_loaded = model.is_loaded();
     run.model_load_s = model.load_time().map(|d| d.as_secs_f64());
-}
-
-/// ISO codes of a list of language codes (ISO or FLORES), each checked and kept once, in order.
-pub fn resolve_languages(codes: &[String]) -> anyhow::Result<Vec<&'static str>> {
-    let mut out: Vec<&'static str> = Vec::with_capacity(codes.len());
-    for c in codes {
-        let code = langs::get(c)?.code;
-        if !out.contains(&code) {
-            out.push(code);
-        }
-    }
-    Ok(out)
-}
-
-/// The candidate bridges of `source → target`: the given ones (checked), or the method's
-/// default (en de fr it pt es minus the pair).
-pub fn resolve_candidates(
-    source: &str,
-    target: &str,
-    given: &[String],
-) -> anyhow::Result<Vec<&'static str>> {
-    if given.is_empty() {
-        return Ok(overlap::default_candidates(source, target));
-    }
-    let out = resolve_languages(given)?;
-    if let Some(c) = out.iter().find(|&&c| c == source || c == target) {
-        bail!(
-            "--candidates: `{c}` is the source or the target of {source}-{target}; a bridge must be a third language"
-        );
-    }
-    Ok(out)
 }
 
 /// `English (en)`.

@@ -1,4 +1,4 @@
-//! `bridgex eval --pair SRC-TGT --task T --route ...`: downstream tasks (METHOD.md §6) through
+//! `bridgex eval --pair SRC-TGT --task T --route ...`: downstream tasks (docs/METHOD.md §6) through
 //! xicl-eval's runner, direct or bridged, one resumable JSON Lines file per task and route.
 //!
 //! What a pair means per task: BLI and MT go SRC → TGT (BLI on the dictionary's test split,
@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use fetch::DataStore;
 use muse_dict::Split;
+use neuron_probe::Inputs;
 use serde::{Deserialize, Serialize};
 use xicl_eval::{
     AnswerScoring, BELEBELE_ITEMS, BelebeleItem, BelebeleTask, BliItem, BliTask, CopaQuestion,
@@ -19,14 +20,77 @@ use xicl_eval::{
     RunOptions, RunSummary, SibItem, SibTask, Task, XcopaItem, XcopaTask, run_task,
 };
 
+use crate::app::AppEnv;
 use crate::app::AppModel;
 use crate::args::{LanguagePair, TaskArg};
-use crate::commands::common::{describe_model, file_safe, finish_run, language_label, start_run};
+use crate::args::{ModelArgs, MtStyleArg, OutArgs, RouteArg, ScoringArg};
+use crate::commands::common::{
+    describe_inputs, describe_model, file_safe, finish_run, language_label, start_run,
+};
 use crate::generator::ModelGenerator;
-use crate::inputs::Inputs;
+use crate::output::print_outcome;
 use crate::output::{write_atomic, write_json};
 use crate::summary::RunInfo;
 use crate::table;
+
+/// `bridgex eval`: a downstream task, directly or through bridge languages.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The language pair, SRC-TGT (BLI and MT: SRC→TGT; XCOPA, SIB-200: in TGT; Belebele:
+    /// passage in TGT, question in SRC)
+    #[arg(long, value_name = "SRC-TGT")]
+    pub pair: LanguagePair,
+    /// The task
+    #[arg(long, value_enum)]
+    pub task: TaskArg,
+    /// Routes: `direct` and/or `bridge:XX` (repeatable or comma-separated)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "direct",
+        value_name = "ROUTE"
+    )]
+    pub route: Vec<RouteArg>,
+    /// Evaluate only N items, spread evenly over the task's items (quick runs)
+    /// [default: all; Belebele the first 500]
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Items per generation batch
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub batch_size: usize,
+    /// How the bridge text enters the final MT prompt
+    #[arg(long, value_enum, default_value_t)]
+    pub mt_style: MtStyleArg,
+    /// How XCOPA, SIB-200 and Belebele answers are read
+    #[arg(long, value_enum, default_value_t)]
+    pub scoring: ScoringArg,
+    /// Answer requests the model has answered before from this file, and add new answers to
+    /// it (one file per model and precision; `reproduce` keeps one under its runs/)
+    #[arg(long, value_name = "FILE")]
+    pub memo: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
+    let data = env.data()?;
+    let mut opts = EvalOptions::new(args.pair, args.task, args.out.out.clone());
+    opts.routes = args.route.iter().map(|r| r.0.clone()).collect();
+    opts.limit = args.limit;
+    opts.batch_size = args.batch_size;
+    opts.mt_style = args.mt_style.into();
+    opts.scoring = args.scoring.into();
+    opts.memo = args.memo.clone();
+    opts.progress = !env.quiet;
+    let ctx = env.ctx().ok();
+    let mut model = env.model(&args.model, ctx.as_ref())?;
+    let outcome = eval_command(&mut model, &data, &opts)?;
+    print_outcome(args.out.format, &outcome, render_eval)?;
+    env.finish(&outcome.run, &outcome.files);
+    Ok(())
+}
 
 #[derive(Debug, Clone)]
 pub struct EvalOptions {
@@ -97,7 +161,7 @@ fn store_of<'a>(inputs: &'a dyn Inputs, task: &str) -> anyhow::Result<&'a DataSt
     inputs.store().ok_or_else(|| {
         anyhow!(
             "the {task} task reads its files from the data store, which these inputs ({}) do not have",
-            inputs.describe()
+            describe_inputs(inputs)
         )
     })
 }
@@ -364,7 +428,7 @@ pub fn eval_command<M: AppModel + ?Sized>(
             let mut task = BelebeleTask::new(lang_ref(t)?, lang_ref(s)?);
             task.scoring = opts.scoring;
             let mut items = belebele_items(store_of(inputs, "Belebele")?, t, s)?;
-            // METHOD.md §6 evaluates the first 500; a quick run's limit samples those.
+            // docs/METHOD.md §6 evaluates the first 500; a quick run's limit samples those.
             let available = items.len();
             items.truncate(BELEBELE_ITEMS);
             let runs = run_routes(model, &task, &items, opts, opts.limit)?;

@@ -8,9 +8,81 @@ use llm_runtime::tokenizer::Tokenizer;
 use llm_runtime::{FinishReason, GenerateOptions, Generation};
 use serde::{Deserialize, Serialize};
 
+use crate::app::AppEnv;
+use crate::args::{GenerateFormat, ModelArgs, unescape};
 use crate::commands::common::describe_model;
 use crate::model::OpenedModel;
+use crate::output::{json_text, print_stdout};
 use crate::summary::RunInfo;
+
+/// `bridgex generate`: greedy generation from prompts.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A prompt (repeat for several; `\n` and `\t` are turned into line breaks and tabs)
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Vec<String>,
+    /// A file with one prompt per line (empty lines skipped; escapes as for --prompt)
+    #[arg(long, value_name = "FILE")]
+    pub prompts_file: Option<std::path::PathBuf>,
+    /// Most tokens generated per prompt
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub max_new_tokens: usize,
+    /// Stop a prompt's generation at this string (repeatable; `\n` for a line break)
+    #[arg(long, value_name = "TEXT")]
+    pub stop: Vec<String>,
+    /// Logits recorded per step in the JSON output
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub top_k: usize,
+    /// Do not prepend the BOS token
+    #[arg(long)]
+    pub no_bos: bool,
+    /// Output form
+    #[arg(long, value_enum, default_value_t)]
+    pub format: GenerateFormat,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
+    let mut prompts: Vec<String> = args.prompt.iter().map(|p| unescape(p)).collect();
+    if let Some(f) = &args.prompts_file {
+        prompts.extend(read_prompts(f)?);
+    }
+    if prompts.is_empty() {
+        bail!("no prompt: give --prompt TEXT (repeatable) or --prompts-file FILE");
+    }
+    let opts = GenerateCommandOptions {
+        prompts,
+        max_new_tokens: args.max_new_tokens,
+        stop: args.stop.iter().map(|s| unescape(s)).collect(),
+        top_k: args.top_k,
+        add_bos: !args.no_bos,
+    };
+    let ctx = env.ctx().ok();
+    let mut model = env.model(&args.model, ctx.as_ref())?;
+    let outcome = generate_command(&mut model, &opts)?;
+    match args.format {
+        GenerateFormat::Text => print_stdout(&render_generate(&outcome))?,
+        GenerateFormat::Json => print_stdout(&json_text(&outcome)?)?,
+    }
+    env.finish(&outcome.run, &[]);
+    Ok(())
+}
+
+/// The prompts of a `--prompts-file`, one per non-empty line, unescaped.
+fn read_prompts(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "--prompts-file {}: cannot read it as UTF-8 text",
+            path.display()
+        )
+    })?;
+    Ok(text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(unescape)
+        .collect())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenerateCommandOptions {

@@ -6,21 +6,84 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use muse_dict::Split;
-use neuron_probe::{ModelIdentity, ProbeActivations, ProbeParams, ProbeSummary, RunContext};
+use neuron_probe::{
+    Inputs, ModelIdentity, ProbeActivations, ProbeParams, ProbeSummary, RunContext,
+};
 use serde::{Deserialize, Serialize};
 
+use crate::app::AppEnv;
 use crate::app::AppModel;
 use crate::args::LanguagePair;
+use crate::args::{ModelArgs, OutArgs, ProbeArgs, SiteArgs};
 use crate::commands::common::{describe_model, finish_run, language_label, start_run};
-use crate::inputs::Inputs;
+use crate::output::print_outcome;
 use crate::output::{write_atomic, write_json};
-use crate::summary::{ArtifactWatch, FILTER_KIND, PROBE_KIND, RunInfo, StageCache};
+use crate::summary::RunInfo;
 use crate::table;
+
+/// `bridgex probe`: compute (or load) the dictionary probe of a pair.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The language pair, SRC-TGT, e.g. en-sw
+    #[arg(long, value_name = "SRC-TGT")]
+    pub pair: LanguagePair,
+    /// Which part of the dictionary the words come from
+    #[arg(long, value_enum, default_value_t)]
+    pub split: SplitArg,
+    /// Probe prompts listed in the table
+    #[arg(long, default_value_t = 12, value_name = "N")]
+    pub show_words: usize,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub site: SiteArgs,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// Which part of a dictionary.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default)]
+pub enum SplitArg {
+    /// Source ranks 0..5000 (the method's probe words)
+    #[default]
+    Train,
+    /// The evaluation words
+    Test,
+    /// The whole dictionary
+    Full,
+}
+
+impl From<SplitArg> for Split {
+    fn from(a: SplitArg) -> Self {
+        match a {
+            SplitArg::Train => Split::Train,
+            SplitArg::Test => Split::Test,
+            SplitArg::Full => Split::Full,
+        }
+    }
+}
+
+pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
+    let ctx = env.ctx()?;
+    let data = env.data()?;
+    let mut opts = ProbeOptions::new(args.pair);
+    opts.split = args.split.into();
+    opts.probe = args.probe.params(&args.site)?;
+    opts.show_words = args.show_words;
+    opts.out_dir = Some(args.out.out.clone());
+    let mut model = env.model(&args.model, Some(&ctx))?;
+    let outcome = probe_command(&mut model, &data, &ctx, &opts)?;
+    print_outcome(args.out.format, &outcome, render_probe)?;
+    env.finish(&outcome.run, &outcome.files);
+    Ok(())
+}
 
 #[derive(Debug, Clone)]
 pub struct ProbeOptions {
     pub pair: LanguagePair,
-    /// Which part of the dictionary the words come from (METHOD.md: train).
+    /// Which part of the dictionary the words come from (docs/METHOD.md: train).
     pub split: Split,
     pub probe: ProbeParams,
     /// Probe words listed in the table.
@@ -93,20 +156,10 @@ pub fn probe_command<M: AppModel + ?Sized>(
 ) -> anyhow::Result<ProbeOutcome> {
     let (mut run, started) = start_run("probe", Some(&*model), Some(inputs), Some(ctx));
     let (s, t) = (opts.pair.source.code, opts.pair.target.code);
-    let mut watch = ArtifactWatch::new(ctx.artifacts.root());
-    let dict = inputs.dictionary(s, t, opts.split)?;
-    tracing::info!(
-        "{s}-{t} probe words from {} ({}, {} entries)",
-        dict.origin,
-        dict.split,
-        dict.entries.len()
-    );
-    let a = neuron_probe::probe(model, &dict, &opts.probe, ctx)
+    let staged = neuron_probe::probe_pair(model, inputs, s, t, opts.split, &opts.probe, ctx)
         .with_context(|| format!("probing {s}-{t}"))?;
-    let written = watch.written();
-    let label = vec![opts.pair.label()];
-    run.probe = StageCache::from_written(&label, &written, PROBE_KIND);
-    run.filter = StageCache::from_written(&label, &written, FILTER_KIND);
+    run.record(&staged.log);
+    let a = staged.value;
     finish_run(&mut run, started, &*model);
     let mut outcome = ProbeOutcome {
         format: PROBE_FORMAT.to_string(),

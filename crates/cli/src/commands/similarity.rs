@@ -1,4 +1,4 @@
-//! `bridgex similarity --langs ...`: the model's own linguistic similarity (METHOD.md §2),
+//! `bridgex similarity --langs ...`: the model's own linguistic similarity (docs/METHOD.md §2),
 //! overlap counts `|T_i ∩ T_j|` and cosine similarities of `p_i`, `p_j` on `T_i ∩ T_j`, as
 //! tables, heat maps, JSON and CSV.
 
@@ -7,20 +7,62 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use neuron_probe::{
-    ModelIdentity, RunContext, SetMethod, SimilarityMatrices, StatsParams, TextSelection,
-    language_sets, language_stats, similarity,
+    Inputs, ModelIdentity, RunContext, SetMethod, SimilarityMatrices, StatsParams, TextSelection,
+    language_sets,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::app::AppEnv;
 use crate::app::AppModel;
-use crate::commands::common::{
-    describe_model, describe_sets, finish_run, resolve_languages, start_run,
-};
-use crate::inputs::Inputs;
+use crate::args::{Lang, ModelArgs, OutArgs, SetArgs, SiteArgs, TextArgs};
+use crate::commands::common::{describe_model, describe_sets, finish_run, start_run};
+use crate::output::print_outcome;
 use crate::output::{write_atomic, write_json};
 use crate::plot::{HeatMap, PlotFormats, write_heat_map};
-use crate::summary::{ArtifactWatch, RunInfo, STATS_KIND, StageCache};
+use crate::summary::RunInfo;
 use crate::table;
+
+/// `bridgex similarity`: overlap-count and cosine similarity of language neuron sets.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Languages, comma-separated [default: the paper's 15: en,de,fr,it,pt,es,zh,ja,ar,he,id,tl,fi,hu,sw]
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub langs: Vec<Lang>,
+    /// Also write the heat maps as SVG
+    #[arg(long)]
+    pub svg: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub text: TextArgs,
+    #[command(flatten)]
+    pub site: SiteArgs,
+    #[command(flatten)]
+    pub sets: SetArgs,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
+    let ctx = env.ctx()?;
+    let data = env.data()?;
+    let opts = SimilarityOptions {
+        languages: args.langs.iter().map(|l| l.code().to_string()).collect(),
+        text: args.text.selection(),
+        stats: args.text.stats_params(&args.site)?,
+        sets: args.sets.method()?,
+        out_dir: Some(args.out.out.clone()),
+        plots: PlotFormats {
+            png: true,
+            svg: args.svg,
+        },
+    };
+    let mut model = env.model(&args.model, Some(&ctx))?;
+    let outcome = similarity_command(&mut model, &data, &ctx, &opts)?;
+    print_outcome(args.out.format, &outcome, render_similarity)?;
+    env.finish(&outcome.run, &outcome.files);
+    Ok(())
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct SimilarityOptions {
@@ -81,22 +123,24 @@ pub fn similarity_command<M: AppModel + ?Sized>(
     let codes: Vec<&str> = if opts.languages.is_empty() {
         langs::paper_languages().iter().map(|l| l.code).collect()
     } else {
-        resolve_languages(&opts.languages)?
+        let given: Vec<&str> = opts.languages.iter().map(String::as_str).collect();
+        neuron_probe::resolve_languages(&given)?
     };
     if codes.len() < 2 {
         anyhow::bail!("--langs: name at least two languages to compare");
     }
-    let mut watch = ArtifactWatch::new(ctx.artifacts.root());
-    let texts = codes
-        .iter()
-        .map(|l| inputs.language_text(l, &opts.text))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let stats = language_stats(model, &texts, &opts.stats, ctx)
-        .context("computing the FLORES-200 language statistics")?;
-    let labels: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
-    run.stats = StageCache::from_written(&labels, &watch.written(), STATS_KIND);
-
-    let matrices = similarity(&stats, &opts.sets, &codes).context("similarity matrices")?;
+    let staged = neuron_probe::similarity_for_languages(
+        model,
+        inputs,
+        &codes,
+        &opts.text,
+        &opts.stats,
+        &opts.sets,
+        ctx,
+    )
+    .context("the similarity of the languages' neuron sets")?;
+    run.record(&staged.log);
+    let neuron_probe::SimilarityRun { stats, matrices } = staged.value;
     let sets = language_sets(&stats, &opts.sets).context("language neuron sets")?;
     let mut languages = Vec::with_capacity(codes.len());
     for (i, code) in codes.iter().enumerate() {

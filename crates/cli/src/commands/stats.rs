@@ -6,19 +6,54 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use neuron_probe::{
-    LanguageStats, ModelIdentity, RunContext, SetMethod, StatsParams, TextSelection, language_sets,
-    language_stats,
+    Inputs, LanguageStats, ModelIdentity, RunContext, SetMethod, StatsParams, TextSelection,
+    language_sets,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::app::AppEnv;
 use crate::app::AppModel;
+use crate::args::{Lang, ModelArgs, OutArgs, SetArgs, SiteArgs, TextArgs};
 use crate::commands::common::{
-    describe_model, describe_sets, finish_run, language_label, resolve_languages, start_run,
+    describe_model, describe_sets, finish_run, language_label, start_run,
 };
-use crate::inputs::Inputs;
+use crate::output::print_outcome;
 use crate::output::{write_atomic, write_json};
-use crate::summary::{ArtifactWatch, RunInfo, STATS_KIND, StageCache};
+use crate::summary::RunInfo;
 use crate::table;
+
+/// `bridgex stats`: compute (or load) the FLORES-200 neuron statistics of languages.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Languages, comma-separated, e.g. en,sw
+    #[arg(long, value_delimiter = ',', required = true, value_name = "CODES")]
+    pub lang: Vec<Lang>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub text: TextArgs,
+    #[command(flatten)]
+    pub site: SiteArgs,
+    #[command(flatten)]
+    pub sets: SetArgs,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
+    let ctx = env.ctx()?;
+    let data = env.data()?;
+    let mut opts = StatsOptions::new(args.lang.iter().map(|l| l.code().to_string()).collect());
+    opts.text = args.text.selection();
+    opts.stats = args.text.stats_params(&args.site)?;
+    opts.sets = args.sets.method()?;
+    opts.out_dir = Some(args.out.out.clone());
+    let mut model = env.model(&args.model, Some(&ctx))?;
+    let outcome = stats_command(&mut model, &data, &ctx, &opts)?;
+    print_outcome(args.out.format, &outcome, render_stats)?;
+    env.finish(&outcome.run, &outcome.files);
+    Ok(())
+}
 
 #[derive(Debug, Clone)]
 pub struct StatsOptions {
@@ -92,19 +127,17 @@ pub fn stats_command<M: AppModel + ?Sized>(
     opts: &StatsOptions,
 ) -> anyhow::Result<StatsOutcome> {
     let (mut run, started) = start_run("stats", Some(&*model), Some(inputs), Some(ctx));
-    let codes = resolve_languages(&opts.languages)?;
+    let given: Vec<&str> = opts.languages.iter().map(String::as_str).collect();
+    let codes = neuron_probe::resolve_languages(&given)?;
     if codes.is_empty() {
         anyhow::bail!("--lang: name at least one language, e.g. --lang en,sw");
     }
-    let mut watch = ArtifactWatch::new(ctx.artifacts.root());
-    let texts = codes
-        .iter()
-        .map(|l| inputs.language_text(l, &opts.text))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let stats = language_stats(model, &texts, &opts.stats, ctx)
-        .context("computing the FLORES-200 language statistics")?;
+    let staged =
+        neuron_probe::stats_for_languages(model, inputs, &codes, &opts.text, &opts.stats, ctx)
+            .context("computing the FLORES-200 language statistics")?;
+    run.record(&staged.log);
+    let stats = staged.value;
     let labels: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
-    run.stats = StageCache::from_written(&labels, &watch.written(), STATS_KIND);
     let sets = language_sets(&stats, &opts.sets).context("language neuron sets")?;
 
     let mut languages = Vec::with_capacity(stats.len());

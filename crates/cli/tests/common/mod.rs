@@ -4,11 +4,8 @@
 
 use std::path::Path;
 
-use cli::FixtureInputs;
-use neuron_probe::{
-    ArtifactStore, ProbeParams, RunContext, Scenario, ScenarioSize, SetMethod, StatsParams,
-    Threshold,
-};
+use neuron_probe::testkit::{FixtureInputs, Scenario, ScenarioSize};
+use neuron_probe::{ArtifactStore, ProbeParams, RunContext, SetMethod, StatsParams, Threshold};
 
 pub const CANDIDATES: [&str; 3] = ["de", "pt", "es"];
 

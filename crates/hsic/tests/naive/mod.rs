@@ -1,5 +1,5 @@
 //! A deliberately naive second implementation of the reference algorithm, written from
-//! METHOD.md §5 and hsic_reference_peer.py: explicit S x S Gram matrices, an explicit centring
+//! docs/METHOD.md §5 and hsic_reference_peer.py: explicit S x S Gram matrices, an explicit centring
 //! matrix H, explicit matrix products and traces, in f64.
 
 pub struct Naive {

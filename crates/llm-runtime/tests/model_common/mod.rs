@@ -6,7 +6,7 @@ pub mod tiny;
 use std::path::PathBuf;
 
 /// The reference values of the default model (a copy of
-/// `shared/reference/gemma3_270m_reference_values.json`).
+/// `tests/model_data/gemma3_270m_reference_values.json`).
 pub fn reference_json() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/model_data/gemma3_270m_reference_values.json");

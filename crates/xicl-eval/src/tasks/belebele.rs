@@ -1,5 +1,5 @@
 //! Belebele reading comprehension: passage in one language, question and options in another.
-//! Bridged = the passage is first translated into the bridge. Accuracy; METHOD.md §6 uses the
+//! Bridged = the passage is first translated into the bridge. Accuracy; docs/METHOD.md §6 uses the
 //! first [`BELEBELE_ITEMS`] items.
 
 use crate::error::EvalError;
@@ -10,7 +10,7 @@ use crate::tasks::{
     final_output, translate_prompt,
 };
 
-/// METHOD.md §6: the first 500 items.
+/// docs/METHOD.md §6: the first 500 items.
 pub const BELEBELE_ITEMS: usize = 500;
 
 /// One question. `correct` is the number of the right option, 1..=4.
@@ -46,7 +46,7 @@ impl BelebeleTask {
     }
 }
 
-/// METHOD.md §6 Belebele prompt.
+/// docs/METHOD.md §6 Belebele prompt.
 pub fn belebele_prompt(passage: &str, question: &str, options: &[String; 4]) -> String {
     format!(
         "Answer the following question based on the passage. Respond with A, B, C, or D.\n\

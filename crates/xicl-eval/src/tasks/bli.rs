@@ -22,7 +22,7 @@ pub struct BliItem {
 pub struct BliTask {
     pub src: LangRef,
     pub trg: LangRef,
-    /// METHOD.md §6: 30.
+    /// docs/METHOD.md §6: 30.
     pub max_new_tokens: usize,
 }
 
@@ -36,7 +36,7 @@ impl BliTask {
     }
 }
 
-/// `{Src}:"{w}"→{Trg}:` (the probe template of METHOD.md §3, U+2192, no spaces).
+/// `{Src}:"{w}"→{Trg}:` (the probe template of docs/METHOD.md §3, U+2192, no spaces).
 pub fn bli_prompt(src: &str, word: &str, trg: &str) -> String {
     format!("{src}:\"{word}\"\u{2192}{trg}:")
 }

@@ -1,4 +1,4 @@
-//! Downstream tasks of METHOD.md §6 as pure logic: prompts per generation step, answer reading,
+//! Downstream tasks of docs/METHOD.md §6 as pure logic: prompts per generation step, answer reading,
 //! item outcome and task metrics. No model here; the runner feeds generations in.
 //!
 //! A task is evaluated in steps. Direct prompting is one step. Bridged prompting first asks the
@@ -58,7 +58,7 @@ impl StepSpec {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AnswerScoring {
-    /// METHOD.md §6: greedy generation, the answer parsed from the text (unparsable = wrong).
+    /// docs/METHOD.md §6: greedy generation, the answer parsed from the text (unparsable = wrong).
     #[default]
     Generate,
     /// The answer option whose text is most likely after the prompt, as lm-eval-harness scores
@@ -157,7 +157,7 @@ pub enum TaskMetrics {
 }
 
 impl TaskMetrics {
-    /// The headline number: accuracy, or chrF++ for translation (METHOD.md §6).
+    /// The headline number: accuracy, or chrF++ for translation (docs/METHOD.md §6).
     pub fn primary(&self) -> f64 {
         match self {
             TaskMetrics::Accuracy { accuracy, .. } => *accuracy,
@@ -224,7 +224,7 @@ pub trait Task {
     fn metrics(&self, outcomes: &[Outcome]) -> Result<TaskMetrics, EvalError>;
 }
 
-/// METHOD.md §6 translation prompt, also used to carry task inputs into the bridge language.
+/// docs/METHOD.md §6 translation prompt, also used to carry task inputs into the bridge language.
 pub fn translate_prompt(src: &str, trg: &str, text: &str) -> String {
     format!("Translate the following text from {src} to {trg}:\n{text}\nTranslation:")
 }

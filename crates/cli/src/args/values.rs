@@ -163,7 +163,7 @@ pub enum OutputFormat {
     Json,
 }
 
-/// Which neurons stand for a candidate bridge (METHOD.md §4).
+/// Which neurons stand for a candidate bridge (docs/METHOD.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum BridgeSetArg {
     /// Per layer, the top |O_st| neurons of T_k \ O_st by mean probe activation.
@@ -185,7 +185,7 @@ impl From<BridgeSetArg> for overlap::BridgeVariant {
     }
 }
 
-/// The kernel statistic of the bridge score (METHOD.md §5).
+/// The kernel statistic of the bridge score (docs/METHOD.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum HsicArg {
     /// tr(K_i H L_j), the reference code's score.
@@ -231,7 +231,7 @@ impl EngineArg {
     }
 }
 
-/// How language neuron sets are built (METHOD.md §2).
+/// How language neuron sets are built (docs/METHOD.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum SetsArg {
     /// Neurons at or above the (1 - top rate) quantile of P(act > 0).
@@ -330,7 +330,7 @@ impl From<DtypeArg> for llm_runtime::Dtype {
     }
 }
 
-/// A downstream task of METHOD.md §6.
+/// A downstream task of docs/METHOD.md §6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskArg {
@@ -380,7 +380,7 @@ impl From<MtStyleArg> for xicl_eval::MtBridgeStyle {
 /// How XCOPA, SIB-200 and Belebele answers are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ScoringArg {
-    /// Generate greedily and parse the answer (METHOD.md §6)
+    /// Generate greedily and parse the answer (docs/METHOD.md §6)
     #[default]
     Generate,
     /// Choose the answer option the model finds most likely (lm-eval-harness style)

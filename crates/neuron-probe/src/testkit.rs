@@ -1,5 +1,6 @@
-//! A tiny deterministic [`NeuronModel`] with language-dependent activations, for tests and
-//! examples: the pipeline run on it must find the bridge its construction implies.
+//! Test doubles (feature `testkit`): a tiny deterministic [`NeuronModel`] with
+//! language-dependent activations, whose construction fixes which bridge the pipeline must
+//! find, and [`FixtureInputs`], texts and word lists held in memory.
 //!
 //! Construction:
 //! - tokens are characters (`id = code point + 3`, BOS = 1); each fake language owns an
@@ -21,6 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::data::Inputs;
 use crate::error::{ProbeError, Result};
 use crate::model::{CaptureSite, CorpusStats, ModelIdentity, NeuronModel};
 use crate::probe::{ProbeDictionary, ProbeEntry};
@@ -520,6 +522,75 @@ impl Scenario {
             candidates: candidates.iter().map(|c| c.to_string()).collect(),
             known_words,
         })
+    }
+}
+
+/// Texts and dictionaries held in memory, e.g. a [`Scenario`]'s. One dictionary per ordered
+/// pair serves every split.
+#[derive(Debug, Clone, Default)]
+pub struct FixtureInputs {
+    pub texts: Vec<LanguageText>,
+    pub dictionaries: Vec<ProbeDictionary>,
+}
+
+impl FixtureInputs {
+    /// The texts and the one dictionary of a synthetic scenario.
+    pub fn from_scenario(scenario: &Scenario) -> Self {
+        FixtureInputs {
+            texts: scenario.texts.clone(),
+            dictionaries: vec![scenario.dictionary.clone()],
+        }
+    }
+
+    fn text(&self, lang: &str) -> Result<&LanguageText> {
+        self.texts.iter().find(|t| t.lang == lang).ok_or_else(|| {
+            ProbeError::data(format!(
+                "the fixture has no text for `{lang}` (it has: {})",
+                self.texts
+                    .iter()
+                    .map(|t| t.lang.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    }
+}
+
+impl Inputs for FixtureInputs {
+    fn language_text(&self, lang: &str, selection: &TextSelection) -> Result<LanguageText> {
+        if selection.include_sib_dev {
+            return Err(ProbeError::param(
+                "include_sib_dev",
+                "the fixture has no SIB-200 text; leave out --sib-dev",
+            ));
+        }
+        let mut text = self.text(lang)?.clone();
+        if let Some(n) = selection.max_sentences {
+            text.sentences.truncate(n);
+        }
+        text.selection = selection.clone();
+        Ok(text)
+    }
+
+    fn dictionary(
+        &self,
+        src: &str,
+        trg: &str,
+        _split: muse_dict::Split,
+    ) -> Result<ProbeDictionary> {
+        self.dictionaries
+            .iter()
+            .find(|d| d.src == src && d.trg == trg)
+            .cloned()
+            .ok_or_else(|| ProbeError::data(format!("the fixture has no {src}-{trg} dictionary")))
+    }
+
+    fn flores(&self, lang: &str) -> Result<Vec<String>> {
+        Ok(self.text(lang)?.sentences.clone())
+    }
+
+    fn store(&self) -> Option<&fetch::DataStore> {
+        None
     }
 }
 

@@ -1,0 +1,209 @@
+//! What a model is, for the keys of everything computed from it: the content digest of its
+//! files, its family, the precision of the forward pass and its shape. Computed here only, so
+//! that every caller (the cli's lazily opened model, neuron-probe's adapter) keys artifacts and
+//! results alike.
+//!
+//! The digest is the pinned sha256 of a named model (verified when it was fetched), the sha256
+//! of a GGUF file, or for a Hugging Face directory the sha256 of its sorted `name sha256` lines
+//! over `*.json` and `*.safetensors`. Hashing gigabytes takes a while, so a digest can be
+//! remembered in a cache directory under a fingerprint of the files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use neuron_types::ModelIdentity;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::ModelConfig;
+use crate::default_model;
+use crate::device::Dtype;
+use crate::error::{Error, Result};
+use crate::spec::{ModelFormat, ModelSpec, ResolvedModel};
+
+/// File remembering digests in a cache directory.
+pub const DIGEST_CACHE_FILE: &str = "model-digests.json";
+
+/// The identity of a model of `config` run in `dtype`, named `name`, whose files hash to
+/// `digest`.
+pub fn model_identity(
+    name: &str,
+    digest: &str,
+    config: &ModelConfig,
+    dtype: Dtype,
+) -> ModelIdentity {
+    ModelIdentity {
+        name: name.to_string(),
+        digest: digest.to_string(),
+        architecture: architecture_name(config),
+        precision: dtype.to_string(),
+        layers: config.num_layers,
+        neurons: config.intermediate_size,
+    }
+}
+
+/// The family's serde name ("gemma3", "llama", "qwen2").
+fn architecture_name(config: &ModelConfig) -> String {
+    serde_json::to_value(config.architecture)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{:?}", config.architecture))
+}
+
+/// Resolve `spec` (fetching a named model into `model_dir`, default `$BRIDGEX_MODEL_DIR` or
+/// `~/.cache/bridgex/models`) and identify it for a forward pass in `dtype`. Digests of local
+/// files are remembered in `digest_cache` when given.
+pub fn open_identified(
+    spec: &str,
+    dtype: Dtype,
+    model_dir: Option<&Path>,
+    digest_cache: Option<&Path>,
+) -> Result<(ResolvedModel, ModelIdentity)> {
+    let parsed = ModelSpec::parse(spec)?;
+    let (resolved, digest) = match parsed {
+        ModelSpec::Default => {
+            let artifact = default_model::gemma3_270m();
+            let dir = match model_dir {
+                Some(d) => d.to_path_buf(),
+                None => default_model::model_dir()?,
+            };
+            let sources = default_model::Sources::from_env();
+            let path = default_model::ensure_artifact(&artifact, &dir, &sources)?;
+            // ensure_artifact verified the bytes against the pinned digest.
+            (crate::spec::open_path(spec, &path)?, artifact.sha256)
+        }
+        _ => {
+            let resolved = parsed.resolve()?;
+            let digest = content_digest(&resolved.path, resolved.format, digest_cache)?;
+            (resolved, digest)
+        }
+    };
+    let name = resolved
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| spec.trim().to_string());
+    let identity = model_identity(&name, &digest, resolved.weights.config(), dtype);
+    Ok((resolved, identity))
+}
+
+/// The files whose bytes make up the model at `path`.
+pub fn model_files(path: &Path, format: ModelFormat) -> Result<Vec<PathBuf>> {
+    Ok(match format {
+        ModelFormat::Gguf => vec![path.to_path_buf()],
+        ModelFormat::HfDir => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Error::io(path, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension()
+                            .is_some_and(|x| x == "json" || x == "safetensors")
+                })
+                .collect();
+            if files.is_empty() {
+                return Err(Error::format(
+                    path,
+                    "no *.json or *.safetensors files to identify the model by",
+                ));
+            }
+            files.sort();
+            files
+        }
+    })
+}
+
+/// The content digest of the model at `path` (see the module docs), hashing its files.
+pub fn hash_model(path: &Path, format: ModelFormat) -> Result<String> {
+    let files = model_files(path, format)?;
+    if format == ModelFormat::Gguf {
+        return Ok(fetch::sha256_file(path)?);
+    }
+    let mut h = Sha256::new();
+    for f in &files {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        h.update(format!("{name} {}\n", fetch::sha256_file(f)?).as_bytes());
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// What a remembered digest is valid for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct DigestEntry {
+    /// One line per file hashed: see [`fingerprint`].
+    fingerprint: String,
+    sha256: String,
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// `path size mtime` of every file, one per line.
+fn fingerprint(files: &[PathBuf]) -> Result<String> {
+    let mut lines = Vec::with_capacity(files.len());
+    for f in files {
+        let meta = std::fs::metadata(f).map_err(|e| Error::io(f, e))?;
+        lines.push(format!(
+            "{} {} {}",
+            f.display(),
+            meta.len(),
+            mtime_ns(&meta)
+        ));
+    }
+    Ok(lines.join("\n"))
+}
+
+/// [`hash_model`], remembered in `cache_dir/model-digests.json` under a fingerprint of the
+/// files, so that big files are hashed once.
+pub fn content_digest(
+    path: &Path,
+    format: ModelFormat,
+    cache_dir: Option<&Path>,
+) -> Result<String> {
+    let key = std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string();
+    let fp = fingerprint(&model_files(path, format)?)?;
+    let cache_file = cache_dir.map(|d| d.join(DIGEST_CACHE_FILE));
+    let mut cache: BTreeMap<String, DigestEntry> = cache_file
+        .as_ref()
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    if let Some(e) = cache.get(&key)
+        && e.fingerprint == fp
+    {
+        return Ok(e.sha256.clone());
+    }
+    tracing::info!("hashing {} to identify the model", path.display());
+    let sha256 = hash_model(path, format)?;
+    if let Some(f) = cache_file {
+        cache.insert(
+            key,
+            DigestEntry {
+                fingerprint: fp,
+                sha256: sha256.clone(),
+            },
+        );
+        // A cache that cannot be written only costs a re-hash next time.
+        let written = serde_json::to_vec_pretty(&cache)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| fetch::write_atomic(&f, &bytes).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            tracing::warn!(
+                "could not remember the model digest in {}: {e}",
+                f.display()
+            );
+        }
+    }
+    Ok(sha256)
+}
