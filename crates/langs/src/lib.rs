@@ -126,6 +126,19 @@ pub fn paper_languages() -> Vec<&'static Language> {
         .collect()
 }
 
+/// The candidate bridges of docs/METHOD.md §5: high-resource languages the models know best.
+/// The bridge ranking and the evaluation baselines both take their candidates from here.
+pub const DEFAULT_BRIDGES: [&str; 6] = ["en", "de", "fr", "it", "pt", "es"];
+
+/// [`DEFAULT_BRIDGES`] without `exclude` (a pair's own languages), in order.
+pub fn default_bridges(exclude: &[&str]) -> Vec<&'static str> {
+    DEFAULT_BRIDGES
+        .iter()
+        .copied()
+        .filter(|c| !exclude.contains(c))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,22 +1,16 @@
 //! The [`Dictionary`] type: source words in rank order, each with its distinct targets.
 
-use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::builder::Builder;
+use crate::entry::Entry;
 use crate::error::DictError;
 use crate::index::SourceIndex;
 use crate::parse::{self, Format, ParseMode, ParseStats};
-
-/// One source word and all its translations, in file order, without repeats.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub source: String,
-    pub targets: Vec<String>,
-}
 
 /// A bilingual word list.
 ///
@@ -41,6 +35,19 @@ impl PartialEq for Dictionary {
 impl Eq for Dictionary {}
 
 impl Dictionary {
+    fn built(b: Builder, stats: Option<ParseStats>) -> Dictionary {
+        let (entries, index) = b.finish();
+        Dictionary {
+            entries,
+            index,
+            stats,
+        }
+    }
+
+    fn parsed((b, stats): (Builder, ParseStats)) -> Dictionary {
+        Dictionary::built(b, Some(stats))
+    }
+
     /// Read a dictionary file. See [`Format`] for the accepted line shapes and
     /// [`ParseMode`] for what happens to malformed lines.
     pub fn from_path(
@@ -52,7 +59,7 @@ impl Dictionary {
             path: path.to_path_buf(),
             source,
         })?;
-        parse::parse_bytes(&bytes, path, format, mode)
+        parse::parse_bytes(&bytes, path, format, mode).map(Dictionary::parsed)
     }
 
     /// Parse dictionary text already in memory; `origin` only names the text in errors.
@@ -62,7 +69,7 @@ impl Dictionary {
         format: Format,
         mode: ParseMode,
     ) -> Result<Dictionary, DictError> {
-        parse::parse_bytes(text.as_bytes(), origin, format, mode)
+        parse::parse_bytes(text.as_bytes(), origin, format, mode).map(Dictionary::parsed)
     }
 
     /// Build from `(source, target)` pairs in rank order (grouping and dedupe as for files).
@@ -73,7 +80,7 @@ impl Dictionary {
         for (s, t) in pairs {
             b.push(s.as_ref(), t.as_ref());
         }
-        b.finish(None)
+        Dictionary::built(b, None)
     }
 
     /// Build from entries in rank order; repeated sources are merged at their first position
@@ -85,7 +92,7 @@ impl Dictionary {
                 b.push(&e.source, t);
             }
         }
-        b.finish(None)
+        Dictionary::built(b, None)
     }
 
     /// Entries known to have unique sources and unique targets (taken from another dictionary).
@@ -170,7 +177,7 @@ impl Dictionary {
                 }
             }
         }
-        b.finish(None)
+        Dictionary::built(b, None)
     }
 
     /// `n` source words drawn uniformly without replacement (all of them if `n >= len`),
@@ -214,92 +221,5 @@ impl Dictionary {
     /// Keep the entries for which `keep(entry)` is true.
     pub fn retain_entries(&self, mut keep: impl FnMut(&Entry) -> bool) -> Dictionary {
         Dictionary::from_unique(self.entries.iter().filter(|e| keep(e)).cloned().collect())
-    }
-}
-
-/// Grouping and dedupe shared by parsing, pivoting and the constructors.
-#[derive(Default)]
-pub(crate) struct Builder {
-    entries: Vec<Entry>,
-    index: SourceIndex,
-    /// Pairs of the few entries with many targets, so dedupe stays linear-time on odd input.
-    many: HashSet<(usize, String)>,
-    last: Option<usize>,
-    regrouped: Vec<bool>,
-}
-
-/// Above this many targets an entry's dedupe switches from a scan to the hash set.
-const SCAN_LIMIT: usize = 16;
-
-impl Builder {
-    /// A builder sized for about `pairs` pairs, so no table or vector regrows while parsing.
-    pub(crate) fn with_capacity(pairs: usize) -> Builder {
-        Builder {
-            entries: Vec::with_capacity(pairs),
-            index: SourceIndex::with_capacity(pairs),
-            regrouped: Vec::with_capacity(pairs),
-            ..Builder::default()
-        }
-    }
-
-    /// Add one pair; returns false if it was already there.
-    pub(crate) fn push(&mut self, source: &str, target: &str) -> bool {
-        // Most files list a word's translations on consecutive lines: skip the hash lookup.
-        let known = match self.last {
-            Some(i) if self.entries[i].source == source => Ok(i),
-            _ => self.index.probe(&self.entries, source),
-        };
-        let i = match known {
-            Ok(i) => {
-                if self.last != Some(i) {
-                    self.regrouped[i] = true;
-                }
-                i
-            }
-            Err(vacancy) => {
-                let i = self.entries.len();
-                self.entries.push(Entry {
-                    source: source.to_owned(),
-                    targets: Vec::with_capacity(2),
-                });
-                self.index.fill(&self.entries, vacancy, i);
-                self.regrouped.push(false);
-                i
-            }
-        };
-        self.last = Some(i);
-        let targets = &mut self.entries[i].targets;
-        let dup = if targets.len() <= SCAN_LIMIT {
-            targets.iter().any(|t| t == target)
-        } else {
-            self.many.contains(&(i, target.to_owned()))
-        };
-        if dup {
-            return false;
-        }
-        targets.push(target.to_owned());
-        if targets.len() == SCAN_LIMIT + 1 {
-            self.many.extend(targets.iter().map(|t| (i, t.clone())));
-        } else if targets.len() > SCAN_LIMIT + 1 {
-            self.many.insert((i, target.to_owned()));
-        }
-        true
-    }
-
-    /// Number of sources whose lines were not all contiguous.
-    pub(crate) fn regrouped_sources(&self) -> usize {
-        self.regrouped.iter().filter(|&&r| r).count()
-    }
-
-    pub(crate) fn finish(mut self, stats: Option<ParseStats>) -> Dictionary {
-        // The parse reserves one entry per line; give back the excess when lines repeat sources a lot.
-        if self.entries.capacity() > 2 * self.entries.len() {
-            self.entries.shrink_to_fit();
-        }
-        Dictionary {
-            entries: self.entries,
-            index: self.index,
-            stats,
-        }
     }
 }

@@ -6,7 +6,7 @@
 //! compares keys against the entries themselves, with a fast non-cryptographic hash (the
 //! input is data files, not adversarial).
 
-use crate::dictionary::Entry;
+use crate::entry::Entry;
 
 const EMPTY: u32 = u32::MAX;
 

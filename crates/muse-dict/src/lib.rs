@@ -27,14 +27,17 @@
 //! # Ok::<(), muse_dict::DictError>(())
 //! ```
 
+mod builder;
 mod dictionary;
+mod entry;
 mod error;
 mod filter;
 mod index;
 mod pair;
 mod parse;
 
-pub use dictionary::{Dictionary, Entry};
+pub use dictionary::Dictionary;
+pub use entry::Entry;
 pub use error::DictError;
 pub use filter::is_word;
 pub use pair::{

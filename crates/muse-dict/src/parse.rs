@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::dictionary::{Builder, Dictionary};
+use crate::builder::Builder;
 use crate::error::DictError;
 
 /// The line layout of a word-list file. Both are UTF-8, one pair per line, `\n` or `\r\n`
@@ -50,7 +50,7 @@ pub(crate) fn parse_bytes(
     path: &Path,
     format: Format,
     mode: ParseMode,
-) -> Result<Dictionary, DictError> {
+) -> Result<(Builder, ParseStats), DictError> {
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     // Sizing for one source per line over-reserves a little but avoids every regrowth.
     let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -137,9 +137,10 @@ impl State<'_> {
         self.stats.malformed_lines.push(number);
     }
 
-    fn finish(mut self) -> Dictionary {
+    /// The grouped pairs and what the parse saw.
+    fn finish(mut self) -> (Builder, ParseStats) {
         self.stats.regrouped_sources = self.builder.regrouped_sources();
-        self.builder.finish(Some(self.stats))
+        (self.builder, self.stats)
     }
 }
 

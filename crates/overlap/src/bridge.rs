@@ -5,16 +5,12 @@ use serde::{Deserialize, Serialize};
 use crate::probe::row_mean;
 use crate::{LanguageSets, NeuronSet, OverlapError, ProbeTensor};
 
-/// Default bridge candidates (docs/METHOD.md §5); the pair's own languages are removed.
-pub const DEFAULT_CANDIDATES: [&str; 6] = ["en", "de", "fr", "it", "pt", "es"];
+/// Default bridge candidates (docs/METHOD.md §5; the list lives in `langs`).
+pub use langs::DEFAULT_BRIDGES as DEFAULT_CANDIDATES;
 
 /// [`DEFAULT_CANDIDATES`] minus `source` and `target`.
 pub fn default_candidates(source: &str, target: &str) -> Vec<&'static str> {
-    DEFAULT_CANDIDATES
-        .iter()
-        .copied()
-        .filter(|&c| c != source && c != target)
-        .collect()
+    langs::default_bridges(&[source, target])
 }
 
 /// Which neurons of candidate `k` stand for it in the HSIC comparison.

@@ -12,15 +12,14 @@ use crate::error::EvalError;
 use crate::mode::Route;
 use crate::runner::RunSummary;
 
-/// docs/METHOD.md §5: default candidate bridges (minus the pair's own languages).
-pub const DEFAULT_CANDIDATES: [&str; 6] = ["en", "de", "fr", "it", "pt", "es"];
+/// docs/METHOD.md §5: default candidate bridges (the list lives in `langs`).
+pub use langs::DEFAULT_BRIDGES as DEFAULT_CANDIDATES;
 
 /// The default candidates that are not one of `endpoints`.
 pub fn default_candidates(endpoints: &[&str]) -> Vec<String> {
-    DEFAULT_CANDIDATES
-        .iter()
-        .filter(|c| !endpoints.contains(c))
-        .map(|c| (*c).to_owned())
+    langs::default_bridges(endpoints)
+        .into_iter()
+        .map(str::to_owned)
         .collect()
 }
 

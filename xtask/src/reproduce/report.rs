@@ -211,7 +211,8 @@ fn settings(o: &mut String, r: &Results) {
         o,
         "| answers of XCOPA, SIB-200, Belebele | {} |",
         match s.scoring {
-            xicl_eval::AnswerScoring::Generate => "generated greedily and parsed (docs/METHOD.md §6)",
+            xicl_eval::AnswerScoring::Generate =>
+                "generated greedily and parsed (docs/METHOD.md §6)",
             xicl_eval::AnswerScoring::Loglik => {
                 "the most likely option after the prompt (log-likelihood, as lm-eval-harness)"
             }

@@ -1,6 +1,6 @@
 //! Downloads against a local HTTP server: resume, restart, checksum refusal, errors.
 
-mod common;
+use crate::common;
 
 use common::{Mode, bytes, serve, sha};
 use fetch::{DataStore, FetchError, Manifest, Source, download_verified};

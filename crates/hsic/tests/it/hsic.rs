@@ -1,6 +1,6 @@
 //! Tests against hand computations and the naive implementation in `naive.rs`.
 
-mod naive;
+use crate::naive;
 
 use hsic::*;
 use naive::{lower_median, max_mean, naive};
@@ -328,7 +328,8 @@ fn matches_reference_peer_on_its_own_input() {
         #[serde(rename = "Y")]
         y: Vec<Vec<f32>>,
     }
-    let f: Fixture = serde_json::from_str(include_str!("fixtures/peer_case_40_12_9.json")).unwrap();
+    let f: Fixture =
+        serde_json::from_str(include_str!("../fixtures/peer_case_40_12_9.json")).unwrap();
     assert_eq!((f.x.len(), f.y.len()), (f.n1, f.n2));
     for engine in [Engine::default(), Engine::Dense] {
         let got = layer_score(

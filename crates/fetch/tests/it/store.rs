@@ -1,6 +1,6 @@
 //! The data store against the real mirror (BRIDGEX_DATA_MIRROR must be set).
 
-mod common;
+use crate::common;
 
 use common::{mirror, sha};
 use fetch::{DataStore, FetchError, Source};

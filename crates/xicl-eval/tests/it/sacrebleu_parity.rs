@@ -313,7 +313,7 @@ const HAND_SEG_BLEU_EXP_EFF: [f64; 15] = [
 const TOL: f64 = 1e-9;
 
 fn cases() -> Vec<(String, String)> {
-    serde_json::from_str(include_str!("data/handcrafted.json"))
+    serde_json::from_str(include_str!("../data/handcrafted.json"))
         .expect("tests/data/handcrafted.json")
 }
 

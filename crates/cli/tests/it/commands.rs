@@ -2,7 +2,7 @@
 //! structure, files (PNG headers decode), caching, and numbers checked against independent
 //! hand computations.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

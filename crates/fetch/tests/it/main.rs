@@ -1,0 +1,6 @@
+//! The integration tests of this crate, one binary (a module per former test file), so the
+//! crate and its dependencies are linked once.
+
+mod common;
+mod http;
+mod store;
