@@ -1,7 +1,9 @@
 //! Architecture hyperparameters, independent of the file format they were read from.
 //!
-//! Both loaders (GGUF metadata, HF `config.json`) produce a [`ModelConfig`]; the model code reads
-//! nothing else. Keeping one struct means a new loader cannot silently disagree with the model.
+//! Both loaders (GGUF metadata, HF `config.json`) produce a [`ModelConfig`]; besides it, the model
+//! code reads only the family's block plan ([`crate::family`], which also decides the defaults and
+//! extra keys that fill this struct). Keeping one struct means a new loader cannot silently
+//! disagree with the model.
 //!
 //! RoPE: `rope_theta` (HF `rope_theta`, GGUF `{arch}.rope.freq_base`), gemma3's
 //! `rope_local_theta` for sliding-window layers (HF `rope_local_base_freq`, GGUF
@@ -11,17 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The decoder families this runtime implements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Architecture {
-    /// Llama 2/3, Mistral, SmolLM: SiLU gate, RMSNorm, rotate-half RoPE (after un-permuting GGUF q/k).
-    Llama,
-    /// Qwen2 / Qwen2.5: like llama plus q/k/v biases.
-    Qwen2,
-    /// Gemma 3: GELU-tanh gate, q/k norms, pre+post norms, local/global attention, scaled embeddings.
-    Gemma3,
-}
+/// Lives with the families; re-exported here, where it always was.
+pub use crate::family::Architecture;
 
 /// The MLP gate activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

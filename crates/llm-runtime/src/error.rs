@@ -24,7 +24,10 @@ pub enum Error {
         expected: Vec<usize>,
         actual: Vec<usize>,
     },
-    #[error("unsupported architecture `{0}` (supported: llama, mistral, qwen2, gemma3)")]
+    #[error(
+        "unsupported architecture `{0}` (supported: {supported})",
+        supported = crate::family::supported_names()
+    )]
     UnsupportedArchitecture(String),
     #[error("tokenizer: {0}")]
     Tokenizer(String),

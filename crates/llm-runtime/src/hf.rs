@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use safetensors::{Dtype, SafeTensors};
 use serde_json::Value;
 
-use crate::config::{Activation, Architecture, ModelConfig, RopeScaling};
+use crate::config::{Activation, ModelConfig, RopeScaling};
 use crate::error::{Error, Result};
+use crate::family::Architecture;
 use crate::gguf::FileBytes;
 use crate::tokenizer::Tokenizer;
 use crate::weights::{HostTensor, WeightSource};
@@ -216,8 +217,54 @@ fn shard_files(dir: &Path) -> Result<Vec<String>> {
     ))
 }
 
+/// The keys of one `config.json`, for the common parser and the family hooks
+/// ([`crate::family::Family::hf_extras`]): looked up in the text config, then at the top level
+/// (ids often live there); null counts as absent.
+pub struct HfKeys<'a> {
+    json: &'a Value,
+    text: &'a Value,
+    path: &'a Path,
+    /// `rope_parameters.sliding_attention.rope_theta`, where the file gives one base per layer type.
+    pub rope_local_theta: Option<f64>,
+}
+
+impl<'a> HfKeys<'a> {
+    pub fn get(&self, k: &str) -> Option<&'a Value> {
+        self.text
+            .get(k)
+            .filter(|v| !v.is_null())
+            .or_else(|| self.json.get(k).filter(|v| !v.is_null()))
+    }
+
+    pub fn usize(&self, k: &str) -> Result<Option<usize>> {
+        self.get(k)
+            .map(|v| {
+                v.as_u64().map(|x| x as usize).ok_or_else(|| {
+                    self.error(format!(
+                        "key `{k}`: expected a non-negative integer, found {v}"
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    pub fn f64(&self, k: &str) -> Result<Option<f64>> {
+        self.get(k)
+            .map(|v| {
+                v.as_f64()
+                    .ok_or_else(|| self.error(format!("key `{k}`: expected a number, found {v}")))
+            })
+            .transpose()
+    }
+
+    /// A format error naming the file.
+    pub fn error(&self, what: String) -> Error {
+        Error::format(self.path, what)
+    }
+}
+
 /// `config.json` -> hyperparameters and the list of EOS ids. Multimodal configs are read through
-/// their `text_config`.
+/// their `text_config`. The family (from `model_type`) supplies defaults and reads its own keys.
 pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Vec<u32>)> {
     let err = |what: String| Error::format(path, what);
     let top_type = json.get("model_type").and_then(Value::as_str).unwrap_or("");
@@ -230,53 +277,33 @@ pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Ve
         .and_then(Value::as_str)
         .unwrap_or(top_type);
     let architecture = match model_type {
-        "llama" | "mistral" => Architecture::Llama,
-        "qwen2" => Architecture::Qwen2,
-        "gemma3" | "gemma3_text" => Architecture::Gemma3,
         "" => return Err(err("key `model_type` is missing".into())),
-        other => return Err(Error::UnsupportedArchitecture(other.to_string())),
+        other => Architecture::from_hf_model_type(other)
+            .ok_or_else(|| Error::UnsupportedArchitecture(other.to_string()))?,
     };
-    // Keys are looked up in the text config, then at the top level (ids often live there).
-    let get = |k: &str| {
-        text.get(k)
-            .filter(|v| !v.is_null())
-            .or_else(|| json.get(k).filter(|v| !v.is_null()))
-    };
-    let usize_key = |k: &str| -> Result<Option<usize>> {
-        get(k)
-            .map(|v| {
-                v.as_u64().map(|x| x as usize).ok_or_else(|| {
-                    err(format!(
-                        "key `{k}`: expected a non-negative integer, found {v}"
-                    ))
-                })
-            })
-            .transpose()
-    };
-    let f64_key = |k: &str| -> Result<Option<f64>> {
-        get(k)
-            .map(|v| {
-                v.as_f64()
-                    .ok_or_else(|| err(format!("key `{k}`: expected a number, found {v}")))
-            })
-            .transpose()
+    let family = architecture.family();
+    let mut keys = HfKeys {
+        json,
+        text,
+        path,
+        rope_local_theta: None,
     };
     let required = |k: &str| -> Result<usize> {
-        usize_key(k)?.ok_or_else(|| err(format!("key `{k}` is missing")))
+        keys.usize(k)?
+            .ok_or_else(|| err(format!("key `{k}` is missing")))
     };
-    let is_gemma = architecture == Architecture::Gemma3;
 
     let hidden_size = required("hidden_size")?;
     let num_heads = required("num_attention_heads")?;
-    let num_kv_heads = usize_key("num_key_value_heads")?.unwrap_or(num_heads);
+    let num_kv_heads = keys.usize("num_key_value_heads")?.unwrap_or(num_heads);
     if num_heads == 0 || num_kv_heads == 0 || num_heads % num_kv_heads != 0 {
         return Err(err(format!(
             "{num_heads} attention heads cannot be grouped over {num_kv_heads} key/value heads"
         )));
     }
-    let head_dim = usize_key("head_dim")?.unwrap_or(hidden_size / num_heads);
+    let head_dim = keys.usize("head_dim")?.unwrap_or(hidden_size / num_heads);
     let ids = |k: &str| -> Result<Vec<u32>> {
-        match get(k) {
+        match keys.get(k) {
             None => Ok(vec![]),
             Some(Value::Array(a)) => a
                 .iter()
@@ -294,29 +321,27 @@ pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Ve
     };
     let bos = ids("bos_token_id")?.first().copied();
     let eos = ids("eos_token_id")?;
-    let activation_name = get("hidden_activation")
-        .or_else(|| get("hidden_act"))
-        .and_then(Value::as_str)
-        .unwrap_or(if is_gemma {
-            "gelu_pytorch_tanh"
-        } else {
-            "silu"
-        });
+    let activation_name = keys
+        .get("hidden_activation")
+        .or_else(|| keys.get("hidden_act"))
+        .and_then(Value::as_str);
     let activation = match activation_name {
-        "silu" | "swish" => Activation::Silu,
-        "gelu_pytorch_tanh" | "gelu_tanh" => Activation::GeluTanh,
-        other => {
+        None => family.defaults.activation,
+        Some("silu" | "swish") => Activation::Silu,
+        Some("gelu_pytorch_tanh" | "gelu_tanh") => Activation::GeluTanh,
+        Some(other) => {
             return Err(err(format!(
                 "key `hidden_act`: activation `{other}` is not supported (silu, gelu_pytorch_tanh)"
             )));
         }
     };
-    let rope = rope_from_hf(&get, is_gemma, head_dim, &err)?;
-    let use_sliding = get("use_sliding_window")
+    let rope = rope_from_hf(&|k| keys.get(k), family.defaults.rope_theta, head_dim, &err)?;
+    let use_sliding = keys
+        .get("use_sliding_window")
         .and_then(Value::as_bool)
         .unwrap_or(true);
     let sliding_window = if use_sliding {
-        usize_key("sliding_window")?
+        keys.usize("sliding_window")?
     } else {
         None
     };
@@ -329,45 +354,26 @@ pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Ve
         num_heads,
         num_kv_heads,
         head_dim,
-        rms_norm_eps: f64_key("rms_norm_eps")?.unwrap_or(1e-6),
+        rms_norm_eps: keys.f64("rms_norm_eps")?.unwrap_or(1e-6),
         rope_theta: rope.theta,
         rope_local_theta: None,
         rope_scaling: rope.scaling,
         sliding_window,
         sliding_window_pattern: None,
         attention_scale: 1.0 / (head_dim as f64).sqrt(),
-        final_logit_softcapping: f64_key("final_logit_softcapping")?,
-        tie_word_embeddings: get("tie_word_embeddings")
+        final_logit_softcapping: keys.f64("final_logit_softcapping")?,
+        tie_word_embeddings: keys
+            .get("tie_word_embeddings")
             .and_then(Value::as_bool)
-            .unwrap_or(is_gemma),
+            .unwrap_or(family.defaults.tie_word_embeddings),
         activation,
         bos_token_id: bos,
         eos_token_id: eos.first().copied(),
-        max_position_embeddings: usize_key("max_position_embeddings")?.unwrap_or(2048),
+        max_position_embeddings: keys.usize("max_position_embeddings")?.unwrap_or(2048),
     };
-    if is_gemma {
-        config.rope_local_theta = Some(match rope.local_theta {
-            Some(t) => t,
-            None => f64_key("rope_local_base_freq")?.unwrap_or(10_000.0),
-        });
-        // `sliding_window_pattern` (older transformers), `_sliding_window_pattern` (newer), or the
-        // per-layer `layer_types` ("sliding_attention" x5, "full_attention", ...), else Gemma 3's 6.
-        let explicit = match usize_key("sliding_window_pattern")? {
-            Some(p) => Some(p),
-            None => usize_key("_sliding_window_pattern")?,
-        };
-        let pattern = match (explicit, get("layer_types").and_then(Value::as_array)) {
-            (Some(p), _) => p,
-            (None, Some(types)) => types
-                .iter()
-                .position(|t| t.as_str() == Some("full_attention"))
-                .map_or(config.num_layers + 1, |i| i + 1),
-            (None, None) => 6,
-        };
-        config.sliding_window_pattern = Some(pattern);
-        if let Some(q) = f64_key("query_pre_attn_scalar")? {
-            config.attention_scale = 1.0 / q.sqrt();
-        }
+    if let Some(extras) = family.hf_extras {
+        keys.rope_local_theta = rope.local_theta;
+        extras(&keys, &mut config)?;
     }
     Ok((config, eos))
 }
@@ -381,12 +387,13 @@ struct HfRope {
 }
 
 /// RoPE base and scaling. Transformers 4 writes `rope_theta` and `rope_scaling` (plus gemma3's
-/// `rope_local_base_freq`); transformers 5 writes `rope_parameters`, either one object (base and
-/// scaling together) or one per layer type (`full_attention`, `sliding_attention`). A non-null
-/// `rope_scaling` wins over `rope_parameters`, as in transformers 5.
+/// `rope_local_base_freq`, which its family reads); transformers 5 writes `rope_parameters`,
+/// either one object (base and scaling together) or one per layer type (`full_attention`,
+/// `sliding_attention`). A non-null `rope_scaling` wins over `rope_parameters`, as in
+/// transformers 5.
 fn rope_from_hf<'a>(
     get: &dyn Fn(&str) -> Option<&'a Value>,
-    is_gemma: bool,
+    default_theta: f64,
     head_dim: usize,
     err: &dyn Fn(String) -> Error,
 ) -> Result<HfRope> {
@@ -417,11 +424,7 @@ fn rope_from_hf<'a>(
         &format!("{global_key}.rope_theta"),
     )? {
         Some(t) => t,
-        None => number(get("rope_theta"), "rope_theta")?.unwrap_or(if is_gemma {
-            1_000_000.0
-        } else {
-            10_000.0
-        }),
+        None => number(get("rope_theta"), "rope_theta")?.unwrap_or(default_theta),
     };
     let scaling = match get("rope_scaling") {
         Some(v) => rope_scaling_from_hf(v, "rope_scaling", head_dim, err)?,

@@ -51,6 +51,7 @@ pub mod config;
 pub mod default_model;
 pub mod device;
 pub mod error;
+pub mod family;
 pub mod generate;
 pub mod gguf;
 pub mod hf;

@@ -22,5 +22,5 @@ pub use reader::{
     value_type, value_type_name,
 };
 pub use types::{GgmlType, QK_K, type_name_for_id};
-pub use weights::{GgufWeights, ROPE_FREQS_TENSOR, config_from_gguf};
+pub use weights::{GgufKeys, GgufWeights, ROPE_FREQS_TENSOR, config_from_gguf};
 pub use writer::{GgufWriter, QuantizeError, quantize};

@@ -1,7 +1,8 @@
 //! Tensor names: llama.cpp's GGUF names <-> Hugging Face names, and the q/k row permutation
-//! llama.cpp's converter applies to llama-architecture checkpoints.
+//! llama.cpp's converter applies to llama-architecture checkpoints. The per-layer names that
+//! differ between families, and whether a family is permuted, come from [`crate::family`].
 
-use crate::config::Architecture;
+use crate::family::Architecture;
 
 /// Per-layer GGUF suffix -> HF suffix (after `model.layers.N.`), common to all families.
 const LAYER_COMMON: &[(&str, &str)] = &[
@@ -21,20 +22,6 @@ const LAYER_COMMON: &[(&str, &str)] = &[
     ("attn_k_norm.weight", "self_attn.k_norm.weight"),
 ];
 
-/// llama/qwen2: one norm before the MLP, which HF calls `post_attention_layernorm`.
-const LAYER_LLAMA: &[(&str, &str)] = &[("ffn_norm.weight", "post_attention_layernorm.weight")];
-
-/// gemma3: four norms per layer; HF's `post_attention_layernorm` is the norm applied to the
-/// attention output (llama.cpp `post_attention_norm`), the pre-MLP norm is `pre_feedforward_layernorm`.
-const LAYER_GEMMA3: &[(&str, &str)] = &[
-    (
-        "post_attention_norm.weight",
-        "post_attention_layernorm.weight",
-    ),
-    ("ffn_norm.weight", "pre_feedforward_layernorm.weight"),
-    ("post_ffw_norm.weight", "post_feedforward_layernorm.weight"),
-];
-
 const GLOBAL: &[(&str, &str)] = &[
     ("token_embd.weight", "model.embed_tokens.weight"),
     ("output_norm.weight", "model.norm.weight"),
@@ -42,10 +29,7 @@ const GLOBAL: &[(&str, &str)] = &[
 ];
 
 fn layer_table(arch: Architecture) -> [&'static [(&'static str, &'static str)]; 2] {
-    match arch {
-        Architecture::Gemma3 => [LAYER_COMMON, LAYER_GEMMA3],
-        Architecture::Llama | Architecture::Qwen2 => [LAYER_COMMON, LAYER_LLAMA],
-    }
+    [LAYER_COMMON, arch.family().layer_names]
 }
 
 /// The HF name of a GGUF tensor, or `None` for tensors without an HF counterpart
@@ -79,10 +63,10 @@ pub fn hf_to_gguf(arch: Architecture, hf: &str) -> Option<String> {
         .map(|(g, _)| format!("blk.{layer}.{g}"))
 }
 
-/// Whether llama.cpp permuted this tensor's rows for interleaved RoPE (llama-architecture
-/// q/k projections, weights and biases).
+/// Whether llama.cpp permuted this tensor's rows for interleaved RoPE (q/k projections, weights
+/// and biases, of families with [`crate::family::GgufQuirks::permuted_qk`]).
 pub fn is_permuted_qk(arch: Architecture, gguf: &str) -> Option<QkKind> {
-    if arch != Architecture::Llama {
+    if !arch.family().gguf_quirks.permuted_qk {
         return None;
     }
     let suffix = gguf.strip_prefix("blk.")?.split_once('.')?.1;

@@ -5,15 +5,11 @@ use std::path::Path;
 
 use super::names::{QkKind, gguf_to_hf, is_permuted_qk, unpermute_qk};
 use super::reader::{GgufFile, MetadataValue};
-use crate::config::{Activation, Architecture, ModelConfig, RopeScaling};
+use crate::config::{ModelConfig, RopeScaling};
 use crate::error::{Error, Result};
+use crate::family::Architecture;
 use crate::tokenizer::Tokenizer;
 use crate::weights::{HostTensor, WeightSource};
-
-/// Gemma 3 layers: every 6th layer is global (llama.cpp hard-codes this for gemma3 too).
-const GEMMA3_SLIDING_WINDOW_PATTERN: usize = 6;
-/// Gemma 3 local-layer RoPE base (HF `rope_local_base_freq`); GGUF files from llama.cpp omit it.
-const GEMMA3_ROPE_LOCAL_BASE: f64 = 10_000.0;
 
 /// A GGUF model file read as HF-named f32 tensors.
 #[derive(Debug)]
@@ -119,8 +115,9 @@ impl WeightSource for GgufWeights {
             let cols = data.len() / rows.max(1);
             data = unpermute_qk(&data, rows, cols, self.heads(kind));
         }
-        if self.config.architecture == Architecture::Gemma3 && gguf.ends_with("norm.weight") {
-            // llama.cpp's converter stores Gemma's (1 + w); the model code applies HF's (1 + w).
+        let quirks = self.config.architecture.family().gguf_quirks;
+        if quirks.norm_plus_one && gguf.ends_with("norm.weight") {
+            // The converter stored (1 + w); the model code applies HF's (1 + w) itself.
             for x in &mut data {
                 *x -= 1.0;
             }
@@ -133,17 +130,72 @@ impl WeightSource for GgufWeights {
     }
 }
 
-/// Hyperparameters from `{arch}.*` metadata (llama.cpp key names).
+/// The `{arch}.*` metadata of one GGUF file, for the common parser and the family hooks
+/// ([`crate::family::Family::gguf_extras`]); errors name the file and the full key.
+pub struct GgufKeys<'a> {
+    file: &'a GgufFile,
+    arch: &'a str,
+}
+
+impl<'a> GgufKeys<'a> {
+    pub fn file(&self) -> &'a GgufFile {
+        self.file
+    }
+
+    /// The full key, `{arch}.{k}`.
+    pub fn key(&self, k: &str) -> String {
+        format!("{}.{k}", self.arch)
+    }
+
+    pub fn usize(&self, k: &str) -> Result<Option<usize>> {
+        let full = self.key(k);
+        match self.file.get_u64(&full)? {
+            Some(v) => Ok(Some(to_usize(self.file, &full, v)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn f64(&self, k: &str) -> Result<Option<f64>> {
+        self.file.get_f64(&self.key(k))
+    }
+
+    /// A period `n` where every n-th layer is global: an integer, or per-layer flags
+    /// (true = sliding window) that follow such a period.
+    pub fn layer_pattern(&self, k: &str) -> Result<Option<usize>> {
+        let full = self.key(k);
+        match self.file.get(&full) {
+            None => Ok(None),
+            Some(MetadataValue::Array(a)) => pattern_from_flags(a.as_bools().unwrap_or(&[]))
+                .map(Some)
+                .ok_or_else(|| {
+                    self.error(format!("metadata key `{full}`: unsupported layer pattern"))
+                }),
+            Some(v) => v
+                .as_u64()
+                .map(|p| Some(p as usize))
+                .ok_or_else(|| self.error(format!("metadata key `{full}`: expected an integer"))),
+        }
+    }
+
+    /// A format error naming the file.
+    pub fn error(&self, what: String) -> Error {
+        Error::format(self.file.path(), what)
+    }
+}
+
+/// Hyperparameters from `{arch}.*` metadata (llama.cpp key names). The family (from
+/// `general.architecture`) supplies defaults and reads its own keys.
 pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
     let arch_name = file.architecture()?.to_string();
-    let architecture = match arch_name.as_str() {
-        "llama" | "mistral" => Architecture::Llama,
-        "qwen2" => Architecture::Qwen2,
-        "gemma3" => Architecture::Gemma3,
-        _ => return Err(Error::UnsupportedArchitecture(arch_name)),
+    let architecture = Architecture::from_gguf_architecture(&arch_name)
+        .ok_or_else(|| Error::UnsupportedArchitecture(arch_name.clone()))?;
+    let family = architecture.family();
+    let keys = GgufKeys {
+        file,
+        arch: &arch_name,
     };
-    let key = |k: &str| format!("{arch_name}.{k}");
-    let err = |what: String| Error::format(file.path(), what);
+    let key = |k: &str| keys.key(k);
+    let err = |what: String| keys.error(what);
     let required = |k: &str| -> Result<usize> {
         let full = key(k);
         per_layer_uniform(file, &full)?
@@ -161,10 +213,9 @@ pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
             "{num_heads} attention heads cannot be grouped over {num_kv_heads} key/value heads"
         )));
     }
-    let head_dim = match file.get_u64(&key("attention.key_length"))? {
-        Some(k) => to_usize(file, &key("attention.key_length"), k)?,
-        None => hidden_size / num_heads,
-    };
+    let head_dim = keys
+        .usize("attention.key_length")?
+        .unwrap_or(hidden_size / num_heads);
     if let Some(v) = file.get_u64(&key("attention.value_length"))?
         && v as usize != head_dim
     {
@@ -173,22 +224,17 @@ pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
             key("attention.value_length")
         )));
     }
-    let rms_norm_eps = file
-        .get_f64(&key("attention.layer_norm_rms_epsilon"))?
+    let rms_norm_eps = keys
+        .f64("attention.layer_norm_rms_epsilon")?
         .ok_or_else(|| {
             err(format!(
                 "metadata key `{}` is missing",
                 key("attention.layer_norm_rms_epsilon")
             ))
         })?;
-    let default_theta = if architecture == Architecture::Gemma3 {
-        1_000_000.0
-    } else {
-        10_000.0
-    };
-    let rope_theta = file
-        .get_f64(&key("rope.freq_base"))?
-        .unwrap_or(default_theta);
+    let rope_theta = keys
+        .f64("rope.freq_base")?
+        .unwrap_or(family.defaults.rope_theta);
     let rope_scaling = rope_scaling_from_gguf(file, &arch_name, head_dim)?;
 
     let token_embd = file
@@ -202,10 +248,7 @@ pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
         )));
     }
     let tie_word_embeddings = file.tensor_info("output.weight").is_none();
-    let max_position_embeddings = match file.get_u64(&key("context_length"))? {
-        Some(v) => to_usize(file, &key("context_length"), v)?,
-        None => 2048,
-    };
+    let max_position_embeddings = keys.usize("context_length")?.unwrap_or(2048);
     let token_id = |k: &str| -> Result<Option<u32>> {
         file.get_u64(k)?
             .map(|v| {
@@ -216,9 +259,7 @@ pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
     };
     let bos_token_id = token_id("tokenizer.ggml.bos_token_id")?;
     let eos_token_id = token_id("tokenizer.ggml.eos_token_id")?;
-    let softcap = file
-        .get_f64(&key("final_logit_softcapping"))?
-        .filter(|&c| c > 0.0);
+    let softcap = keys.f64("final_logit_softcapping")?.filter(|&c| c > 0.0);
 
     let mut config = ModelConfig {
         architecture,
@@ -236,52 +277,16 @@ pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
         sliding_window: None,
         sliding_window_pattern: None,
         attention_scale: 1.0 / (head_dim as f64).sqrt(),
-        final_logit_softcapping: None,
+        final_logit_softcapping: softcap,
         tie_word_embeddings,
-        activation: Activation::Silu,
+        // GGUF stores no activation: the family's.
+        activation: family.defaults.activation,
         bos_token_id,
         eos_token_id,
         max_position_embeddings,
     };
-    if architecture == Architecture::Gemma3 {
-        config.activation = Activation::GeluTanh;
-        config.final_logit_softcapping = softcap;
-        config.sliding_window = match file.get_u64(&key("attention.sliding_window"))? {
-            Some(w) => Some(to_usize(file, &key("attention.sliding_window"), w)?),
-            None => None,
-        };
-        config.sliding_window_pattern =
-            Some(match file.get(&key("attention.sliding_window_pattern")) {
-                None => GEMMA3_SLIDING_WINDOW_PATTERN,
-                Some(MetadataValue::Array(a)) => pattern_from_flags(a.as_bools().unwrap_or(&[]))
-                    .ok_or_else(|| {
-                        err(format!(
-                            "metadata key `{}`: unsupported layer pattern",
-                            key("attention.sliding_window_pattern")
-                        ))
-                    })?,
-                Some(v) => v.as_u64().map(|p| p as usize).ok_or_else(|| {
-                    err(format!(
-                        "metadata key `{}`: expected an integer",
-                        key("attention.sliding_window_pattern")
-                    ))
-                })?,
-            });
-        config.rope_local_theta = Some(
-            file.get_f64(&key("rope.freq_base_swa"))?
-                .unwrap_or(GEMMA3_ROPE_LOCAL_BASE),
-        );
-        // HF: scale = query_pre_attn_scalar^-0.5, where query_pre_attn_scalar = head_dim for every
-        // Gemma 3 except 27B (hidden / heads = 168); GGUF does not store it, llama.cpp decides the
-        // same way from the model size.
-        let query_pre_attn_scalar = if hidden_size == 5376 && num_layers == 62 {
-            (hidden_size / num_heads) as f64
-        } else {
-            head_dim as f64
-        };
-        config.attention_scale = 1.0 / query_pre_attn_scalar.sqrt();
-    } else {
-        config.final_logit_softcapping = softcap;
+    if let Some(extras) = family.gguf_extras {
+        extras(&keys, &mut config)?;
     }
     Ok(config)
 }

@@ -1,6 +1,7 @@
-//! The decoder: one definition for llama, qwen2 and gemma3, parametrised by [`ModelConfig`].
-//! Family differences live in the building blocks (norm placement in [`layer`], q/k norms and
-//! sliding windows in [`attention`], the gate activation in [`mlp`]).
+//! The decoder: one definition for every family, parametrised by [`ModelConfig`] and the
+//! family's [`BlockPlan`](crate::family::BlockPlan). The building blocks implement the plan's
+//! options (norm placement in [`layer`], q/k norms and sliding windows in [`attention`], the
+//! gate activation in [`mlp`]).
 
 pub(crate) mod attention;
 pub(crate) mod batch;
@@ -23,9 +24,10 @@ use self::mlp::Mlp;
 use self::norm::RmsNorm;
 use self::rope::{Rope, inverse_frequencies};
 use crate::capture::ActivationSink;
-use crate::config::{Architecture, ModelConfig};
+use crate::config::ModelConfig;
 use crate::device::{Dtype, RuntimeDevice};
 use crate::error::{Error, Result};
+use crate::family::EmbeddingScale;
 use crate::weights::{HostTensor, WeightSource};
 
 /// Default token budget of one batch (rows x padded length).
@@ -99,7 +101,7 @@ pub struct Transformer {
     dtype: Dtype,
     /// `[vocab, hidden]`.
     embed: Tensor<2>,
-    /// Gemma multiplies embeddings by sqrt(hidden), rounded to the model dtype.
+    /// Embedding multiplier of the family's plan (gemma3: sqrt(hidden), rounded to the dtype).
     embed_scale: Option<f32>,
     layers: Vec<DecoderLayer>,
     final_norm: RmsNorm,
@@ -185,13 +187,13 @@ impl Transformer {
         let names: HashSet<String> = ws.tensor_names().into_iter().collect();
         let (hid, inter, d) = (c.hidden_size, c.intermediate_size, c.head_dim);
         let (h, kvh) = (c.num_heads, c.num_kv_heads);
-        let gemma = c.architecture == Architecture::Gemma3;
+        let plan = c.architecture.family().block;
         let eps = c.rms_norm_eps;
         let norm = |name: &str, dim: usize| -> Result<RmsNorm> {
             Ok(RmsNorm::from_host(
                 fetch(ws, name, &[dim])?,
                 eps,
-                gemma,
+                plan.norm_weight_offset_one,
                 device,
             ))
         };
@@ -215,8 +217,8 @@ impl Transformer {
         let mut layers = Vec::with_capacity(c.num_layers);
         for i in 0..c.num_layers {
             let p = format!("model.layers.{i}");
-            let qkv_bias = c.architecture == Architecture::Qwen2;
-            let (q_norm, k_norm) = if gemma {
+            let qkv_bias = plan.qkv_bias;
+            let (q_norm, k_norm) = if plan.qk_norm {
                 (
                     Some(norm(&format!("{p}.self_attn.q_norm.weight"), d)?),
                     Some(norm(&format!("{p}.self_attn.k_norm.weight"), d)?),
@@ -247,24 +249,9 @@ impl Transformer {
                 down: linear(&format!("{p}.mlp.down_proj"), hid, inter, false)?,
                 activation: c.activation,
             };
-            let norms = if gemma {
-                Norms {
-                    input: norm(&format!("{p}.input_layernorm.weight"), hid)?,
-                    post_attn: Some(norm(&format!("{p}.post_attention_layernorm.weight"), hid)?),
-                    pre_mlp: norm(&format!("{p}.pre_feedforward_layernorm.weight"), hid)?,
-                    post_mlp: Some(norm(
-                        &format!("{p}.post_feedforward_layernorm.weight"),
-                        hid,
-                    )?),
-                }
-            } else {
-                Norms {
-                    input: norm(&format!("{p}.input_layernorm.weight"), hid)?,
-                    post_attn: None,
-                    pre_mlp: norm(&format!("{p}.post_attention_layernorm.weight"), hid)?,
-                    post_mlp: None,
-                }
-            };
+            let norms = Norms::load(&plan.norms, |suffix| {
+                norm(&format!("{p}.{suffix}.weight"), hid)
+            })?;
             layers.push(DecoderLayer { attn, mlp, norms });
         }
         let final_norm = norm("model.norm.weight", hid)?;
@@ -281,7 +268,10 @@ impl Transformer {
                 .weight,
             )
         };
-        let embed_scale = gemma.then(|| dtype.round((hid as f64).sqrt() as f32));
+        let embed_scale = match plan.embedding_scale {
+            EmbeddingScale::None => None,
+            EmbeddingScale::SqrtHidden => Some(dtype.round((hid as f64).sqrt() as f32)),
+        };
         Ok(Self {
             device: device.clone(),
             dtype,
@@ -416,7 +406,7 @@ impl Transformer {
             )
         };
         // Global layers: rope_theta with rope_scaling; sliding-window layers: rope_local_theta
-        // unscaled where the family has one (gemma3), else the same as global.
+        // unscaled where the config has one (gemma3), else the same as global.
         let global = (c.rope_theta, c.rope_scaling.as_ref());
         let local = c.rope_local_theta.map_or(global, |t| (t, None));
         let global_rope = rope(global);

@@ -7,13 +7,13 @@ use crate::weights::HostTensor;
 
 #[derive(Debug, Clone)]
 pub(crate) struct RmsNorm {
-    /// Effective scale `[1, dim]` in f32: `w` for llama/qwen2, `1 + w` for gemma3.
+    /// Effective scale `[1, dim]` in f32: `w`, or `1 + w` where the plan says so (gemma3).
     scale: Tensor<2>,
     eps: f64,
 }
 
 impl RmsNorm {
-    /// `offset_one`: Gemma stores `w` and multiplies by `1 + w`.
+    /// `offset_one`: the checkpoint stores `w` and the model multiplies by `1 + w` (gemma3).
     pub fn from_host(w: HostTensor, eps: f64, offset_one: bool, device: &RuntimeDevice) -> Self {
         let dim = w.data.len();
         let data: Vec<f32> = if offset_one {
