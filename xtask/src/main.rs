@@ -28,7 +28,7 @@ enum Command {
     /// Regenerate data/manifest.toml (sizes, sha256, provenance) from a data folder.
     Manifest(manifest::Args),
     /// The whole study: 15 pairs, bridge rankings, every task under every baseline, REPORT.md.
-    Reproduce(reproduce_cmd::Args),
+    Reproduce(Box<reproduce_cmd::Args>),
 }
 
 fn main() -> ExitCode {
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Download(args) => download::run(args),
         Command::Manifest(args) => manifest::run(args),
-        Command::Reproduce(args) => reproduce_cmd::run(args),
+        Command::Reproduce(args) => reproduce_cmd::run(*args),
     };
     match result {
         Ok(code) => code,

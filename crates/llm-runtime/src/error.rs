@@ -24,11 +24,9 @@ pub enum Error {
         expected: Vec<usize>,
         actual: Vec<usize>,
     },
-    #[error(
-        "unsupported architecture `{0}` (supported: {supported})",
-        supported = crate::family::supported_names()
-    )]
-    UnsupportedArchitecture(String),
+    /// Built by `family::unsupported_architecture`, which lists the registered families.
+    #[error("unsupported architecture `{name}` (supported: {supported})")]
+    UnsupportedArchitecture { name: String, supported: String },
     #[error("tokenizer: {0}")]
     Tokenizer(String),
     #[error("model spec `{spec}`: {what}")]

@@ -10,8 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::batch::BatchLayout;
 use crate::model::{Transformer, read_f32};
 
-/// Most sequences decoded together unless [`Transformer::set_generation_rows`] says otherwise.
-pub const DEFAULT_GENERATION_ROWS: usize = 32;
+pub use crate::model::DEFAULT_GENERATION_ROWS;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GenerateOptions {

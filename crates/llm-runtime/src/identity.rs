@@ -16,10 +16,10 @@ use neuron_types::ModelIdentity;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::config::ModelConfig;
 use crate::default_model;
 use crate::device::Dtype;
 use crate::error::{Error, Result};
+use crate::family::ModelConfig;
 use crate::spec::{ModelFormat, ModelSpec, ResolvedModel};
 
 /// File remembering digests in a cache directory.
@@ -36,19 +36,11 @@ pub fn model_identity(
     ModelIdentity {
         name: name.to_string(),
         digest: digest.to_string(),
-        architecture: architecture_name(config),
+        architecture: config.architecture.family().name.to_string(),
         precision: dtype.to_string(),
         layers: config.num_layers,
         neurons: config.intermediate_size,
     }
-}
-
-/// The family's serde name ("gemma3", "llama", "qwen2").
-fn architecture_name(config: &ModelConfig) -> String {
-    serde_json::to_value(config.architecture)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{:?}", config.architecture))
 }
 
 /// Resolve `spec` (fetching a named model into `model_dir`, default `$BRIDGEX_MODEL_DIR` or

@@ -47,25 +47,27 @@
 //! ```
 
 pub mod capture;
-pub mod config;
 pub mod default_model;
 pub mod device;
 pub mod error;
 pub mod family;
 pub mod generate;
 pub mod gguf;
-pub mod hf;
 pub mod identity;
+pub mod loader;
 pub mod model;
 pub mod runtime;
 pub mod spec;
 pub mod tokenizer;
 pub mod weights;
 
-pub use capture::{CaptureSite, CorpusStats, PromptMeans};
-pub use config::{Activation, Architecture, ModelConfig, RopeScaling};
+/// The device tensor an [`ActivationSink`] receives (burn's), so a sink can be written without
+/// naming burn.
+pub use burn::tensor::Tensor;
+pub use capture::{ActivationSink, BatchRows, CaptureSite, CorpusStats, PromptMeans};
 pub use device::{BackendKind, Dtype, RuntimeDevice};
 pub use error::{Error, Result};
+pub use family::{Activation, Architecture, ModelConfig, RopeScaling};
 pub use generate::{FinishReason, GenerateOptions, Generation, TokenLogit};
 pub use model::Transformer;
 pub use neuron_types::ModelIdentity;

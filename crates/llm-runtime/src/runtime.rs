@@ -3,11 +3,11 @@
 use std::path::Path;
 
 use crate::capture::{CaptureSite, CorpusStats, PromptMeans};
-use crate::config::ModelConfig;
 use crate::device::{Dtype, RuntimeDevice};
 use crate::error::Result;
+use crate::family::ModelConfig;
 use crate::generate::{GenerateOptions, Generation};
-use crate::gguf::GgufWeights;
+use crate::loader::GgufWeights;
 use crate::model::Transformer;
 use crate::tokenizer::Tokenizer;
 use crate::weights::WeightSource;

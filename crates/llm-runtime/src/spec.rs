@@ -25,8 +25,9 @@ use std::path::{Path, PathBuf};
 
 use crate::default_model::{DEFAULT_MODEL, default_model_path};
 use crate::error::{Error, Result};
-use crate::gguf::{GGUF_MAGIC, GgufWeights};
-use crate::hf::HfWeights;
+use crate::gguf::GGUF_MAGIC;
+use crate::loader::GgufWeights;
+use crate::loader::hf::HfWeights;
 use crate::tokenizer::Tokenizer;
 use crate::weights::WeightSource;
 

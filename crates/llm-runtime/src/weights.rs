@@ -7,8 +7,8 @@
 //! the GGUF loader subtracts the 1 that llama.cpp's converter folded in, so one model definition
 //! serves both formats.
 
-use crate::config::ModelConfig;
 use crate::error::Result;
+use crate::family::ModelConfig;
 
 /// A dense f32 tensor on the host, row-major.
 #[derive(Debug, Clone, PartialEq)]

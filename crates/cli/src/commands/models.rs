@@ -203,23 +203,18 @@ pub fn models(model_dir: Option<&Path>, artifacts_dir: Option<&Path>) -> ModelsI
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
         },
-        architectures: vec![
-            ArchitectureInfo {
-                name: "llama".into(),
-                families: "Llama 2/3, Mistral, SmolLM".into(),
-                activation: "SiLU".into(),
-            },
-            ArchitectureInfo {
-                name: "qwen2".into(),
-                families: "Qwen2, Qwen2.5".into(),
-                activation: "SiLU".into(),
-            },
-            ArchitectureInfo {
-                name: "gemma3".into(),
-                families: "Gemma 3".into(),
-                activation: "GELU (tanh)".into(),
-            },
-        ],
+        // From the registry of model families, so a new family shows up here by itself.
+        architectures: llm_runtime::Architecture::ALL
+            .iter()
+            .map(|a| {
+                let f = a.family();
+                ArchitectureInfo {
+                    name: f.name.into(),
+                    families: f.models.into(),
+                    activation: f.defaults.activation.describe().into(),
+                }
+            })
+            .collect(),
         formats: vec![
             "gemma-3-270m: the default model (GGUF Q4_K_M, fetched and verified)".into(),
             "PATH.gguf: a llama.cpp GGUF file (a directory holding exactly one works too)".into(),

@@ -2,10 +2,9 @@
 //! scaled by sqrt(hidden), and sliding-window layers with their own RoPE base between global ones.
 
 use super::{BlockPlan, Defaults, EmbeddingScale, Family, GgufQuirks, NormPlacement};
-use crate::config::{Activation, ModelConfig};
+use super::config::{Activation, ModelConfig};
 use crate::error::Result;
-use crate::gguf::GgufKeys;
-use crate::hf::HfKeys;
+use super::keys::{GgufKeys, HfKeys};
 
 /// Every 6th layer is global (llama.cpp hard-codes this for gemma3 too).
 const SLIDING_WINDOW_PATTERN: usize = 6;
@@ -14,6 +13,7 @@ const ROPE_LOCAL_BASE: f64 = 10_000.0;
 
 pub static GEMMA3: Family = Family {
     name: "gemma3",
+    models: "Gemma 3",
     hf_model_types: &["gemma3", "gemma3_text"],
     gguf_architectures: &["gemma3"],
     defaults: Defaults {

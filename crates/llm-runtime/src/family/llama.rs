@@ -2,7 +2,7 @@
 //! q/k rows for its interleaved RoPE.
 
 use super::{BlockPlan, Defaults, EmbeddingScale, Family, GgufQuirks, NormPlacement};
-use crate::config::Activation;
+use super::config::Activation;
 
 /// One norm before the MLP, which HF calls `post_attention_layernorm`.
 pub(super) const LAYER_NAMES: &[(&str, &str)] =
@@ -26,6 +26,7 @@ pub(super) const DEFAULTS: Defaults = Defaults {
 
 pub static LLAMA: Family = Family {
     name: "llama",
+    models: "Llama 2/3, Mistral, SmolLM",
     hf_model_types: &["llama", "mistral"],
     gguf_architectures: &["llama", "mistral"],
     defaults: DEFAULTS,

@@ -14,16 +14,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Activation, ModelConfig};
-use crate::error::Result;
-use crate::gguf::GgufKeys;
-use crate::hf::HfKeys;
+pub mod config;
+pub mod keys;
+
+pub use config::{Activation, ModelConfig, RopeScaling};
+
+use crate::error::{Error, Result};
+use keys::{GgufKeys, HfKeys};
 
 /// Everything the loaders and the decoder need to know about one family.
 #[derive(Debug)]
 pub struct Family {
     /// The [`Architecture`]'s serialised name.
     pub name: &'static str,
+    /// Which published models it covers, for people (`bridgex models`).
+    pub models: &'static str,
     /// HF `config.json` `model_type` values read as this family.
     pub hf_model_types: &'static [&'static str],
     /// GGUF `general.architecture` values read as this family.
@@ -34,7 +39,7 @@ pub struct Family {
     /// Family-specific GGUF metadata, read after the common keys.
     pub gguf_extras: Option<fn(&GgufKeys<'_>, &mut ModelConfig) -> Result<()>>,
     /// Per-layer (GGUF suffix, HF suffix) pairs beyond the common table in
-    /// [`crate::gguf::names`] (after `blk.N.` / `model.layers.N.`).
+    /// [`crate::loader::names`] (after `blk.N.` / `model.layers.N.`).
     pub layer_names: &'static [(&'static str, &'static str)],
     pub gguf_quirks: GgufQuirks,
     pub block: BlockPlan,
@@ -147,6 +152,14 @@ impl Architecture {
     }
 }
 
+/// The error for a file of a family this runtime does not implement, listing those it does.
+pub fn unsupported_architecture(name: &str) -> Error {
+    Error::UnsupportedArchitecture {
+        name: name.to_string(),
+        supported: supported_names(),
+    }
+}
+
 /// The GGUF architecture names of all families ("llama, mistral, ..."), for error messages.
 pub fn supported_names() -> String {
     Architecture::ALL
@@ -174,7 +187,7 @@ mod tests {
         }
         assert_eq!(supported_names(), "llama, mistral, qwen2, gemma3");
         assert_eq!(
-            crate::Error::UnsupportedArchitecture("phi3".into()).to_string(),
+            unsupported_architecture("phi3").to_string(),
             "unsupported architecture `phi3` (supported: llama, mistral, qwen2, gemma3)"
         );
     }

@@ -4,6 +4,7 @@ use super::{BlockPlan, Family, GgufQuirks, llama};
 
 pub static QWEN2: Family = Family {
     name: "qwen2",
+    models: "Qwen2, Qwen2.5",
     hf_model_types: &["qwen2"],
     gguf_architectures: &["qwen2"],
     defaults: llama::DEFAULTS,

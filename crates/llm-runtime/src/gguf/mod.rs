@@ -1,4 +1,5 @@
-//! GGUF model files: parser, dequantisation, HF-named weights, and a writer.
+//! The GGUF file format: parser, dequantisation and a writer (what a GGUF file means as a
+//! model is [`crate::loader::gguf`]).
 //!
 //! Written here rather than taken from `ggus`/`ggml-quants`: the runtime wants one error type
 //! whose messages name the file and the byte offset/key/tensor of any malformed input, checked
@@ -9,10 +10,8 @@
 
 mod dequant;
 mod mmap;
-pub mod names;
 mod reader;
 mod types;
-mod weights;
 pub mod writer;
 
 pub use dequant::{DequantError, dequantize, dequantize_to_vec};
@@ -22,5 +21,4 @@ pub use reader::{
     value_type, value_type_name,
 };
 pub use types::{GgmlType, QK_K, type_name_for_id};
-pub use weights::{GgufKeys, GgufWeights, ROPE_FREQS_TENSOR, config_from_gguf};
 pub use writer::{GgufWriter, QuantizeError, quantize};

@@ -6,7 +6,7 @@ use burn::tensor::activation::{sigmoid, silu};
 
 use super::linear::Linear;
 use crate::capture::CaptureSite;
-use crate::config::Activation;
+use crate::family::Activation;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Mlp {

@@ -9,6 +9,7 @@ pub(crate) mod layer;
 pub(crate) mod linear;
 pub(crate) mod mlp;
 pub(crate) mod norm;
+mod reduce;
 pub(crate) mod rope;
 mod score;
 
@@ -24,14 +25,18 @@ use self::mlp::Mlp;
 use self::norm::RmsNorm;
 use self::rope::{Rope, inverse_frequencies};
 use crate::capture::ActivationSink;
-use crate::config::ModelConfig;
 use crate::device::{Dtype, RuntimeDevice};
 use crate::error::{Error, Result};
 use crate::family::EmbeddingScale;
+use crate::family::ModelConfig;
 use crate::weights::{HostTensor, WeightSource};
 
 /// Default token budget of one batch (rows x padded length).
 pub const DEFAULT_BATCH_TOKENS: usize = 4096;
+
+/// Default cap on the sequences one generation batch decodes together: on a CPU, decoding
+/// more rows at once gains little past 32; a GPU wants a few hundred (`set_generation_rows`).
+pub const DEFAULT_GENERATION_ROWS: usize = 32;
 
 /// A decoder LLM on a burn device. Use [`crate::Model`] for the tokenizer-aware API; this type
 /// works on token ids and is what the tests drive directly.
@@ -108,7 +113,7 @@ pub struct Transformer {
     /// `[vocab, hidden]`; `None` = tied to the embedding.
     lm_head: Option<Tensor<2>>,
     batch_tokens: usize,
-    /// Most sequences decoded together (see [`crate::generate::DEFAULT_GENERATION_ROWS`]).
+    /// Most sequences decoded together (see [`DEFAULT_GENERATION_ROWS`]).
     generation_rows: usize,
     /// Ids that end a generation.
     eos: Vec<u32>,
@@ -281,7 +286,7 @@ impl Transformer {
             final_norm,
             lm_head,
             batch_tokens: DEFAULT_BATCH_TOKENS,
-            generation_rows: crate::generate::DEFAULT_GENERATION_ROWS,
+            generation_rows: DEFAULT_GENERATION_ROWS,
             eos: c.eos_token_id.into_iter().collect(),
             config: c,
         })

@@ -3,8 +3,8 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use crate::config::RopeScaling;
 use crate::device::{Dtype, RuntimeDevice};
+use crate::family::RopeScaling;
 
 /// Inverse frequencies of the `head_dim / 2` rotary pairs for base `theta`, rescaled by
 /// `scaling` (see [`RopeScaling`]). In f32 as HF computes them (`inv_freq` is an f32 tensor there,

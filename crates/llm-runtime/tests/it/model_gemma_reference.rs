@@ -3,7 +3,7 @@
 //! token ids, top-5 logits, first activations of layers 0 and 17 at the last prompt token, the
 //! fraction of active neurons per layer, and a known greedy continuation.
 
-mod model_common;
+use crate::model_common;
 
 use llm_runtime::{CaptureSite, Dtype, GenerateOptions, Model};
 use serde_json::Value;

@@ -3,9 +3,8 @@
 //! scaling metadata and `rope_freqs.weight` tensor.
 
 use half::f16;
-use llm_runtime::gguf::{
-    GgmlType, GgufFile, GgufWeights, GgufWriter, MetadataArray, MetadataValue, ROPE_FREQS_TENSOR,
-};
+use llm_runtime::gguf::{GgmlType, GgufFile, GgufWriter, MetadataArray, MetadataValue};
+use llm_runtime::loader::{GgufWeights, ROPE_FREQS_TENSOR};
 use llm_runtime::{Activation, Architecture, RopeScaling, WeightSource};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

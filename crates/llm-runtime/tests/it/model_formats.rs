@@ -5,13 +5,14 @@
 //! RoPE scaling, HF's `rope_scaling` and llama.cpp's encoding of it (linear metadata, or the
 //! `rope_freqs.weight` divisors its converter writes for Llama 3) must give the same logits.
 
-mod model_common;
+use crate::model_common;
 
 use std::collections::HashMap;
 
-use llm_runtime::gguf::names::{hf_to_gguf, permute_qk};
-use llm_runtime::gguf::{GgmlType, GgufWeights, GgufWriter, MetadataValue, ROPE_FREQS_TENSOR};
-use llm_runtime::hf::HfWeights;
+use llm_runtime::gguf::{GgmlType, GgufWriter, MetadataValue};
+use llm_runtime::loader::HfWeights;
+use llm_runtime::loader::names::{hf_to_gguf, permute_qk};
+use llm_runtime::loader::{GgufWeights, ROPE_FREQS_TENSOR};
 use llm_runtime::{Architecture, Dtype, RopeScaling, RuntimeDevice, Transformer, WeightSource};
 use model_common::tiny::{Family, MemWeights, config};
 use serde_json::json;

@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Lives with the families; re-exported here, where it always was.
-pub use crate::family::Architecture;
+use super::Architecture;
 
 /// The MLP gate activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +22,16 @@ pub use crate::family::Architecture;
 pub enum Activation {
     Silu,
     GeluTanh,
+}
+
+impl Activation {
+    /// The name people know it by.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Activation::Silu => "SiLU",
+            Activation::GeluTanh => "GELU (tanh)",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use llm_runtime::hf::{HfWeights, config_from_hf_json};
+use llm_runtime::loader::{HfWeights, config_from_hf_json};
 use llm_runtime::{Activation, Architecture, ModelConfig, RopeScaling, WeightSource};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, serialize_to_file};

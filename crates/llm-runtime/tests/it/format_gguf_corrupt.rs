@@ -5,9 +5,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use llm_runtime::WeightSource;
-use llm_runtime::gguf::{
-    GgmlType, GgufFile, GgufWeights, GgufWriter, MetadataArray, MetadataValue,
-};
+use llm_runtime::gguf::{GgmlType, GgufFile, GgufWriter, MetadataArray, MetadataValue};
+use llm_runtime::loader::GgufWeights;
 use llm_runtime::tokenizer::Tokenizer;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -8,7 +8,8 @@
 
 use std::sync::OnceLock;
 
-use llm_runtime::gguf::{GgmlType, GgufFile, GgufWeights};
+use llm_runtime::gguf::{GgmlType, GgufFile};
+use llm_runtime::loader::GgufWeights;
 use llm_runtime::tokenizer::Tokenizer;
 use llm_runtime::{Activation, Architecture, WeightSource};
 

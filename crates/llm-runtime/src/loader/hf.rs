@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use safetensors::{Dtype, SafeTensors};
 use serde_json::Value;
 
-use crate::config::{Activation, ModelConfig, RopeScaling};
 use crate::error::{Error, Result};
-use crate::family::Architecture;
+use crate::family::keys::HfKeys;
+use crate::family::{Activation, Architecture, ModelConfig, RopeScaling, unsupported_architecture};
 use crate::gguf::FileBytes;
 use crate::tokenizer::Tokenizer;
 use crate::weights::{HostTensor, WeightSource};
@@ -217,52 +217,6 @@ fn shard_files(dir: &Path) -> Result<Vec<String>> {
     ))
 }
 
-/// The keys of one `config.json`, for the common parser and the family hooks
-/// ([`crate::family::Family::hf_extras`]): looked up in the text config, then at the top level
-/// (ids often live there); null counts as absent.
-pub struct HfKeys<'a> {
-    json: &'a Value,
-    text: &'a Value,
-    path: &'a Path,
-    /// `rope_parameters.sliding_attention.rope_theta`, where the file gives one base per layer type.
-    pub rope_local_theta: Option<f64>,
-}
-
-impl<'a> HfKeys<'a> {
-    pub fn get(&self, k: &str) -> Option<&'a Value> {
-        self.text
-            .get(k)
-            .filter(|v| !v.is_null())
-            .or_else(|| self.json.get(k).filter(|v| !v.is_null()))
-    }
-
-    pub fn usize(&self, k: &str) -> Result<Option<usize>> {
-        self.get(k)
-            .map(|v| {
-                v.as_u64().map(|x| x as usize).ok_or_else(|| {
-                    self.error(format!(
-                        "key `{k}`: expected a non-negative integer, found {v}"
-                    ))
-                })
-            })
-            .transpose()
-    }
-
-    pub fn f64(&self, k: &str) -> Result<Option<f64>> {
-        self.get(k)
-            .map(|v| {
-                v.as_f64()
-                    .ok_or_else(|| self.error(format!("key `{k}`: expected a number, found {v}")))
-            })
-            .transpose()
-    }
-
-    /// A format error naming the file.
-    pub fn error(&self, what: String) -> Error {
-        Error::format(self.path, what)
-    }
-}
-
 /// `config.json` -> hyperparameters and the list of EOS ids. Multimodal configs are read through
 /// their `text_config`. The family (from `model_type`) supplies defaults and reads its own keys.
 pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Vec<u32>)> {
@@ -279,7 +233,7 @@ pub fn config_from_hf_json(json: &Value, path: &Path) -> Result<(ModelConfig, Ve
     let architecture = match model_type {
         "" => return Err(err("key `model_type` is missing".into())),
         other => Architecture::from_hf_model_type(other)
-            .ok_or_else(|| Error::UnsupportedArchitecture(other.to_string()))?,
+            .ok_or_else(|| unsupported_architecture(other))?,
     };
     let family = architecture.family();
     let mut keys = HfKeys {

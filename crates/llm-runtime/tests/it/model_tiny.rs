@@ -4,9 +4,12 @@
 //! sliding windows across chunks), capture statistics, prompt means, greedy generation and
 //! RoPE scaling.
 
-mod model_common;
+use crate::model_common;
 
-use llm_runtime::{CaptureSite, Dtype, GenerateOptions, RopeScaling, RuntimeDevice, Transformer};
+use llm_runtime::{
+    ActivationSink, BatchRows, CaptureSite, Dtype, GenerateOptions, RopeScaling, RuntimeDevice,
+    Tensor, Transformer,
+};
 use model_common::tiny::{Family, MemWeights, Reference};
 
 fn model(w: &MemWeights) -> Transformer {
@@ -241,6 +244,84 @@ fn model_tiny_capture_matches_reference() {
             m.prompt_means(&[vec![1]], CaptureSite::GateAct).is_err(),
             "BOS-only prompt has no mean"
         );
+    }
+}
+
+/// A caller's own sink: keeps every activation, `[sequence][layer][position][neuron]`, padding
+/// left out by the rows the model reports.
+struct KeepAll {
+    site: CaptureSite,
+    rows: Vec<(usize, usize)>,
+    cols: usize,
+    got: Vec<Vec<Vec<Vec<f32>>>>,
+}
+
+impl ActivationSink for KeepAll {
+    fn site(&self) -> CaptureSite {
+        self.site
+    }
+
+    fn begin_batch(&mut self, batch: &BatchRows<'_>) {
+        self.rows = batch
+            .index
+            .iter()
+            .copied()
+            .zip(batch.lens.iter().copied())
+            .collect();
+        self.cols = batch.cols;
+    }
+
+    fn record(&mut self, layer: usize, act: Tensor<2>) {
+        let [_, neurons] = act.dims();
+        let v = act.try_into_vec_as::<f32>().unwrap();
+        for (b, &(seq, len)) in self.rows.iter().enumerate() {
+            let per_seq = &mut self.got[seq];
+            if per_seq.len() <= layer {
+                per_seq.resize(layer + 1, Vec::new());
+            }
+            per_seq[layer] = (0..len)
+                .map(|p| {
+                    let o = (b * self.cols + p) * neurons;
+                    v[o..o + neurons].to_vec()
+                })
+                .collect();
+        }
+    }
+}
+
+#[test]
+fn model_tiny_custom_sink_sees_the_reference_activations() {
+    for family in [Family::Gemma3, Family::Llama] {
+        let w = MemWeights::random(family, Some(4), 11);
+        let r = Reference::new(&w);
+        let mut m = model(&w);
+        m.set_batch_tokens(20);
+        let seqs = prompts(64, &[7, 2, 11, 5], 4);
+        for site in [CaptureSite::GateAct, CaptureSite::Product] {
+            let mut sink = KeepAll {
+                site,
+                rows: Vec::new(),
+                cols: 0,
+                got: vec![Vec::new(); seqs.len()],
+            };
+            m.capture(&seqs, &mut sink).unwrap();
+            for (k, s) in seqs.iter().enumerate() {
+                let want = r.forward(s);
+                let want = want.site(site);
+                assert_eq!(sink.got[k].len(), want.len(), "{family:?} layers");
+                for (l, layer) in want.iter().enumerate() {
+                    assert_eq!(sink.got[k][l].len(), s.len(), "{family:?} positions");
+                    for (p, row) in layer.iter().enumerate() {
+                        assert_close(
+                            &sink.got[k][l][p],
+                            row,
+                            1e-4,
+                            &format!("{family:?} {site} seq {k} layer {l} pos {p}"),
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -1,13 +1,14 @@
-//! [`GgufWeights`]: a GGUF file as a [`WeightSource`] (HF names and layouts, f32).
+//! [`GgufWeights`]: a GGUF file as a [`WeightSource`] (HF names and layouts, f32), and its
+//! hyperparameters from llama.cpp's metadata keys.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::names::{QkKind, gguf_to_hf, is_permuted_qk, unpermute_qk};
-use super::reader::{GgufFile, MetadataValue};
-use crate::config::{ModelConfig, RopeScaling};
 use crate::error::{Error, Result};
-use crate::family::Architecture;
+use crate::family::keys::{GgufKeys, to_usize};
+use crate::family::{Architecture, ModelConfig, RopeScaling, unsupported_architecture};
+use crate::gguf::{GgufFile, MetadataValue};
 use crate::tokenizer::Tokenizer;
 use crate::weights::{HostTensor, WeightSource};
 
@@ -130,65 +131,12 @@ impl WeightSource for GgufWeights {
     }
 }
 
-/// The `{arch}.*` metadata of one GGUF file, for the common parser and the family hooks
-/// ([`crate::family::Family::gguf_extras`]); errors name the file and the full key.
-pub struct GgufKeys<'a> {
-    file: &'a GgufFile,
-    arch: &'a str,
-}
-
-impl<'a> GgufKeys<'a> {
-    pub fn file(&self) -> &'a GgufFile {
-        self.file
-    }
-
-    /// The full key, `{arch}.{k}`.
-    pub fn key(&self, k: &str) -> String {
-        format!("{}.{k}", self.arch)
-    }
-
-    pub fn usize(&self, k: &str) -> Result<Option<usize>> {
-        let full = self.key(k);
-        match self.file.get_u64(&full)? {
-            Some(v) => Ok(Some(to_usize(self.file, &full, v)?)),
-            None => Ok(None),
-        }
-    }
-
-    pub fn f64(&self, k: &str) -> Result<Option<f64>> {
-        self.file.get_f64(&self.key(k))
-    }
-
-    /// A period `n` where every n-th layer is global: an integer, or per-layer flags
-    /// (true = sliding window) that follow such a period.
-    pub fn layer_pattern(&self, k: &str) -> Result<Option<usize>> {
-        let full = self.key(k);
-        match self.file.get(&full) {
-            None => Ok(None),
-            Some(MetadataValue::Array(a)) => pattern_from_flags(a.as_bools().unwrap_or(&[]))
-                .map(Some)
-                .ok_or_else(|| {
-                    self.error(format!("metadata key `{full}`: unsupported layer pattern"))
-                }),
-            Some(v) => v
-                .as_u64()
-                .map(|p| Some(p as usize))
-                .ok_or_else(|| self.error(format!("metadata key `{full}`: expected an integer"))),
-        }
-    }
-
-    /// A format error naming the file.
-    pub fn error(&self, what: String) -> Error {
-        Error::format(self.file.path(), what)
-    }
-}
-
 /// Hyperparameters from `{arch}.*` metadata (llama.cpp key names). The family (from
 /// `general.architecture`) supplies defaults and reads its own keys.
 pub fn config_from_gguf(file: &GgufFile) -> Result<ModelConfig> {
     let arch_name = file.architecture()?.to_string();
     let architecture = Architecture::from_gguf_architecture(&arch_name)
-        .ok_or_else(|| Error::UnsupportedArchitecture(arch_name.clone()))?;
+        .ok_or_else(|| unsupported_architecture(&arch_name))?;
     let family = architecture.family();
     let keys = GgufKeys {
         file,
@@ -352,18 +300,6 @@ fn rope_scaling_from_gguf(
     })
 }
 
-/// A per-layer flag array (true = sliding window) as a period `n` where every n-th layer is
-/// global, or `None` when the flags do not follow that pattern.
-fn pattern_from_flags(flags: &[bool]) -> Option<usize> {
-    let first_global = flags.iter().position(|&f| !f)?;
-    let n = first_global + 1;
-    flags
-        .iter()
-        .enumerate()
-        .all(|(i, &f)| f != (i + 1).is_multiple_of(n))
-        .then_some(n)
-}
-
 /// An integer key that is either a scalar or a per-layer array with one repeated value.
 fn per_layer_uniform(file: &GgufFile, key: &str) -> Result<Option<usize>> {
     match file.get(key) {
@@ -392,13 +328,4 @@ fn per_layer_uniform(file: &GgufFile, key: &str) -> Result<Option<usize>> {
             None => Ok(None),
         },
     }
-}
-
-fn to_usize(file: &GgufFile, key: &str, v: u64) -> Result<usize> {
-    usize::try_from(v).map_err(|_| {
-        Error::format(
-            file.path(),
-            format!("metadata key `{key}`: {v} is too large"),
-        )
-    })
 }
