@@ -83,6 +83,8 @@ impl FakeCalls {
 pub struct FakeModel {
     config: FakeConfig,
     digest: String,
+    /// Reported precision (the fake computes the same in any): tests of what keys results.
+    precision: String,
     char_lang: HashMap<char, usize>,
     /// Per neuron index within a layer: (group, home-language mask).
     slot: Vec<Option<(usize, Vec<bool>)>>,
@@ -146,6 +148,7 @@ impl FakeModel {
         Ok(FakeModel {
             config,
             digest,
+            precision: "f32".into(),
             char_lang,
             slot,
             calls: FakeCalls::default(),
@@ -154,6 +157,14 @@ impl FakeModel {
 
     pub fn config(&self) -> &FakeConfig {
         &self.config
+    }
+
+    /// The same model reporting another identity (digest, precision): for tests of what keys
+    /// results and artifacts. It computes exactly as before.
+    pub fn relabelled(mut self, digest: &str, precision: &str) -> Self {
+        self.digest = digest.to_string();
+        self.precision = precision.to_string();
+        self
     }
 
     /// First neuron index (within every layer) of group `g`.
@@ -225,7 +236,7 @@ impl NeuronModel for FakeModel {
             name: "fake".into(),
             digest: self.digest.clone(),
             architecture: "fake".into(),
-            precision: "f32".into(),
+            precision: self.precision.clone(),
             layers: self.config.layers,
             neurons: self.config.neurons,
         }

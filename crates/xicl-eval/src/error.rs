@@ -51,6 +51,20 @@ pub enum EvalError {
         found: String,
     },
     #[error(
+        "{path} is open in another process (another run with the same output or memo?); wait for it to finish, or give this run another --out or --memo"
+    )]
+    InUse { path: PathBuf },
+    #[error(
+        "{path}, line {line}: the outputs were made with {field} {found}, this run uses {expected}; resuming would mix the two, so give this run another --out (or delete the file to start over)"
+    )]
+    ProvenanceMismatch {
+        path: PathBuf,
+        line: usize,
+        field: &'static str,
+        expected: String,
+        found: String,
+    },
+    #[error(
         "{path}: record key {id:?} (an item id, or a memo key) appears on lines {first} and {second}"
     )]
     DuplicateRecord {

@@ -70,7 +70,7 @@ pub use generator::{GenerateError, Generator};
 pub use memo::MemoGenerator;
 pub use mode::{LangRef, PromptMode, Route};
 pub use runner::{RunOptions, RunSummary, run_task};
-pub use store::{ItemRecord, JsonlStore, ResultStore, StoreRecord};
+pub use store::{ItemRecord, JsonlStore, Provenance, ResultStore, StoreRecord};
 pub use tasks::belebele::{BELEBELE_ITEMS, BelebeleItem, BelebeleTask, belebele_prompt};
 pub use tasks::bli::{BliItem, BliTask, bli_bridged_prompt, bli_prompt};
 pub use tasks::mt::{MtBridgeStyle, MtItem, MtTask, mt_both_texts_prompt};

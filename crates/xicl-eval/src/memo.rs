@@ -7,7 +7,8 @@
 //! The memo is an append-only [`JsonlStore`] (durable per batch, a half-written last line cut
 //! off on open). A line holds the sha256 of the request (kind, prompt, token limit, stop
 //! strings or continuation) and the answer; prompts live in the per-run results files.
-//! A memo belongs to one model in one precision: the caller names the file after them.
+//! A memo belongs to one model in one precision: every line names it (digest and precision),
+//! and a memo written by another model is refused when opened, never used.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,6 +25,9 @@ use crate::store::{JsonlStore, StoreRecord};
 pub struct MemoRecord {
     /// sha256 (hex) of the request.
     pub key: String,
+    /// The model that answered: content digest and precision (`<digest> <precision>`).
+    #[serde(default)]
+    pub model: String,
     /// A generation's continuation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -63,6 +67,8 @@ fn loglik_key(prompt: &str, continuation: &str) -> String {
 /// A [`Generator`] that asks `inner` only what its memo file does not already answer.
 pub struct MemoGenerator<G> {
     inner: G,
+    /// `<digest> <precision>` of the model behind `inner`.
+    model: String,
     store: JsonlStore<MemoRecord>,
     /// Requests answered from the memo, and sent to `inner`, so far.
     pub hits: usize,
@@ -70,11 +76,30 @@ pub struct MemoGenerator<G> {
 }
 
 impl<G: Generator> MemoGenerator<G> {
-    /// Open (or create) the memo file at `path` in front of `inner`.
-    pub fn open(inner: G, path: &Path) -> Result<Self, EvalError> {
+    /// Open (or create) the memo file at `path` in front of `inner`, the model `model`
+    /// (content digest and precision, `<digest> <precision>`). A memo that holds another
+    /// model's answers is an error naming both.
+    pub fn open(inner: G, path: &Path, model: &str) -> Result<Self, EvalError> {
+        let store: JsonlStore<MemoRecord> = JsonlStore::open(path)?;
+        if let Some(other) = store.records().into_iter().find(|r| r.model != model) {
+            let line = store.get(&other.key).map_or(0, |(l, _)| l);
+            let found = if other.model.is_empty() {
+                "(not recorded: written before memos named their model)".to_string()
+            } else {
+                other.model.clone()
+            };
+            return Err(EvalError::ProvenanceMismatch {
+                path: path.to_path_buf(),
+                line,
+                field: "model",
+                expected: model.to_string(),
+                found,
+            });
+        }
         Ok(MemoGenerator {
             inner,
-            store: JsonlStore::open(path)?,
+            model: model.to_string(),
+            store,
             hits: 0,
             misses: 0,
         })
@@ -99,7 +124,7 @@ impl<G: Generator> MemoGenerator<G> {
         &mut self,
         keys: Vec<String>,
         read: impl Fn(&MemoRecord) -> Option<T>,
-        write: impl Fn(String, T) -> MemoRecord,
+        write: impl Fn(String, String, T) -> MemoRecord,
         compute: impl FnOnce(&mut G, &[usize]) -> Result<Vec<T>, GenerateError>,
     ) -> Result<Vec<T>, GenerateError> {
         let mut known: Vec<Option<T>> = keys
@@ -131,7 +156,7 @@ impl<G: Generator> MemoGenerator<G> {
             let records = ask
                 .iter()
                 .zip(&got)
-                .map(|(&i, v)| write(keys[i].clone(), v.clone()))
+                .map(|(&i, v)| write(keys[i].clone(), self.model.clone(), v.clone()))
                 .collect();
             self.store.append(records)?;
             for (i, k) in keys.iter().enumerate() {
@@ -161,8 +186,9 @@ impl<G: Generator> Generator for MemoGenerator<G> {
         self.answer(
             keys,
             |r| r.text.clone(),
-            |key, text| MemoRecord {
+            |key, model, text| MemoRecord {
                 key,
+                model,
                 text: Some(text),
                 loglik: None,
             },
@@ -178,8 +204,9 @@ impl<G: Generator> Generator for MemoGenerator<G> {
         self.answer(
             keys,
             |r| r.loglik,
-            |key, ll| MemoRecord {
+            |key, model, ll| MemoRecord {
                 key,
+                model,
                 text: None,
                 loglik: Some(ll),
             },
@@ -222,6 +249,8 @@ mod tests {
         }
     }
 
+    const MODEL: &str = "0123abcd f32";
+
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
     }
@@ -230,7 +259,7 @@ mod tests {
     fn asks_each_distinct_request_once_and_keeps_order() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("memo.jsonl");
-        let mut m = MemoGenerator::open(Upper::default(), &path).unwrap();
+        let mut m = MemoGenerator::open(Upper::default(), &path, MODEL).unwrap();
         let out = m.generate(&s(&["a", "b", "a"]), 5, &["\n"]).unwrap();
         assert_eq!(out, s(&["A5", "B5", "A5"]));
         let out = m.generate(&s(&["c", "b"]), 5, &["\n"]).unwrap();
@@ -246,7 +275,7 @@ mod tests {
     fn a_reopened_memo_answers_without_the_model() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("memo.jsonl");
-        let mut m = MemoGenerator::open(Upper::default(), &path).unwrap();
+        let mut m = MemoGenerator::open(Upper::default(), &path, MODEL).unwrap();
         m.generate(&s(&["x", "y"]), 3, &["\n"]).unwrap();
         let ll = m
             .loglik(&[("p".into(), "abc".into()), ("p".into(), "a".into())])
@@ -254,7 +283,7 @@ mod tests {
         assert_eq!(ll, vec![-3.0, -1.0]);
         drop(m);
 
-        let mut m = MemoGenerator::open(Upper::default(), &path).unwrap();
+        let mut m = MemoGenerator::open(Upper::default(), &path, MODEL).unwrap();
         assert_eq!(m.len(), 4);
         assert_eq!(
             m.generate(&s(&["y", "x"]), 3, &["\n"]).unwrap(),
@@ -270,7 +299,7 @@ mod tests {
     fn a_half_written_last_line_is_recomputed() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("memo.jsonl");
-        let mut m = MemoGenerator::open(Upper::default(), &path).unwrap();
+        let mut m = MemoGenerator::open(Upper::default(), &path, MODEL).unwrap();
         m.generate(&s(&["x", "y"]), 3, &["\n"]).unwrap();
         drop(m);
         // Cut the file inside its second line, as a killed run would leave it.
@@ -278,7 +307,7 @@ mod tests {
         let first_end = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
         std::fs::write(&path, &bytes[..first_end + 10]).unwrap();
 
-        let mut m = MemoGenerator::open(Upper::default(), &path).unwrap();
+        let mut m = MemoGenerator::open(Upper::default(), &path, MODEL).unwrap();
         assert_eq!(m.len(), 1);
         assert_eq!(
             m.generate(&s(&["x", "y"]), 3, &["\n"]).unwrap(),
@@ -291,8 +320,12 @@ mod tests {
     fn a_malformed_line_names_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("memo.jsonl");
-        std::fs::write(&path, "{\"key\":\"k1\",\"text\":\"a\"}\nnot json\n").unwrap();
-        let err = MemoGenerator::open(Upper::default(), &path)
+        std::fs::write(
+            &path,
+            format!("{{\"key\":\"k1\",\"model\":\"{MODEL}\",\"text\":\"a\"}}\nnot json\n"),
+        )
+        .unwrap();
+        let err = MemoGenerator::open(Upper::default(), &path, MODEL)
             .err()
             .unwrap()
             .to_string();
@@ -300,6 +333,32 @@ mod tests {
             err.contains("memo.jsonl") && err.contains("line 2"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn another_models_memo_is_refused_and_names_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("memo.jsonl");
+        let mut m = MemoGenerator::open(Upper::default(), &path, MODEL).unwrap();
+        m.generate(&s(&["x"]), 3, &["\n"]).unwrap();
+        drop(m);
+        for other in ["0123abcd bf16", "ffff0000 f32"] {
+            let err = MemoGenerator::open(Upper::default(), &path, other)
+                .err()
+                .expect("another model")
+                .to_string();
+            assert!(
+                err.contains("line 1") && err.contains(MODEL) && err.contains(other),
+                "{err}"
+            );
+        }
+        // A memo from before lines named their model is refused too.
+        std::fs::write(&path, "{\"key\":\"k1\",\"text\":\"a\"}\n").unwrap();
+        let err = MemoGenerator::open(Upper::default(), &path, MODEL)
+            .err()
+            .expect("unnamed")
+            .to_string();
+        assert!(err.contains("not recorded"), "{err}");
     }
 
     #[test]

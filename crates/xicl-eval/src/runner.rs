@@ -4,15 +4,15 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use progress::Progress;
 use serde::{Deserialize, Serialize};
 
 use crate::chrf::{ChrfConfig, sentence_chrf};
 use crate::error::EvalError;
 use crate::generator::Generator;
 use crate::mode::{PromptMode, Route};
-use crate::store::{ItemRecord, ResultStore};
-use crate::tasks::{Outcome, Task, TaskMetrics};
+use crate::store::{ItemRecord, Provenance, ResultStore};
+use crate::tasks::{Outcome, StepSpec, Task, TaskMetrics};
 
 /// Runner settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,8 +21,12 @@ pub struct RunOptions {
     pub batch_size: usize,
     /// Evaluate only N items spread evenly over the list (`--limit N`; see [`spread`]).
     pub limit: Option<usize>,
-    /// Draw a progress bar on stderr (drawn only when stderr is a terminal).
+    /// Show progress on stderr (a bar on a terminal, a line every ~10 s in a log).
     pub progress: bool,
+    /// The model's content digest and the precision of its forward pass: recorded with every
+    /// item, and a file written by another model or precision is refused, not resumed.
+    pub model_digest: String,
+    pub precision: String,
 }
 
 impl Default for RunOptions {
@@ -31,6 +35,8 @@ impl Default for RunOptions {
             batch_size: 16,
             limit: None,
             progress: true,
+            model_digest: String::new(),
+            precision: String::new(),
         }
     }
 }
@@ -125,8 +131,14 @@ where
         ids.push(id);
     }
 
+    let steps = task.steps(mode);
+    let provenance = Provenance {
+        model: opts.model_digest.clone(),
+        precision: opts.precision.clone(),
+        steps: steps.iter().map(StepSpec::describe).collect(),
+    };
     let mut store = ResultStore::open(output)?;
-    // A file belongs to one task and route; refuse to mix.
+    // A file belongs to one task, route, model, precision and decoding; refuse to mix.
     for rec in store.records() {
         let line = store.get(&rec.id).map_or(0, |(l, _)| l);
         for (field, expected, found) in [
@@ -143,19 +155,33 @@ where
                 });
             }
         }
+        let unrecorded = || Provenance {
+            model: "(not recorded: written before results named their model)".into(),
+            ..provenance.clone()
+        };
+        let found = rec.provenance.clone().unwrap_or_else(unrecorded);
+        if let Some((field, expected, found)) = provenance.first_difference(&found) {
+            return Err(EvalError::ProvenanceMismatch {
+                path: output.to_path_buf(),
+                line,
+                field,
+                expected,
+                found,
+            });
+        }
     }
 
     let pending: Vec<usize> = (0..items.len())
         .filter(|&i| store.get(&ids[i]).is_none())
         .collect();
     let resumed = items.len() - pending.len();
-    let bar = progress_bar(
-        opts.progress,
-        items.len(),
-        resumed,
+    let bar = Progress::new(
+        items.len() as u64,
+        "items",
         &format!("{key} {route_text}"),
+        opts.progress,
     );
-    let steps = task.steps(mode);
+    bar.set_position(resumed as u64);
 
     for chunk in pending.chunks(opts.batch_size) {
         let mut prompts: Vec<Vec<Vec<String>>> = vec![Vec::with_capacity(steps.len()); chunk.len()];
@@ -226,6 +252,7 @@ where
             let outcome = task.outcome(items[i], mode, &h);
             let mut rec = record(ids[i].clone(), &key, &route_text, p, h, outcome)?;
             rec.option_logprobs = lp;
+            rec.provenance = Some(provenance.clone());
             batch.push(rec);
         }
         store.append(batch)?;
@@ -308,6 +335,7 @@ fn record(
         correct,
         chrf_pp,
         option_logprobs: Vec::new(),
+        provenance: None,
     })
 }
 
@@ -320,19 +348,4 @@ fn most_likely(scores: &[f64]) -> usize {
         }
     }
     best
-}
-
-fn progress_bar(enabled: bool, total: usize, done: usize, message: &str) -> ProgressBar {
-    if !enabled {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total as u64);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{msg} [{bar:30}] {pos}/{len} items, {elapsed} elapsed, eta {eta}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(message.to_owned());
-    bar.set_position(done as u64);
-    bar
 }

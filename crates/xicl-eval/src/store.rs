@@ -44,6 +44,42 @@ pub struct ItemRecord {
     /// option order); the chosen option is that step's output.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub option_logprobs: Vec<Vec<f64>>,
+    /// What produced the outputs; a run resumes a record only when this matches exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// What produced a record: the model (content digest), the precision of its forward pass, and
+/// the decoding of every step (token limits, stop strings, or the options scored). Two records
+/// with the same task, route and prompts but another provenance are different results.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The model's content digest (`ModelIdentity::digest`).
+    pub model: String,
+    /// `f32`, `bf16`, ...
+    pub precision: String,
+    /// One entry per step, see [`crate::StepSpec::describe`].
+    pub steps: Vec<String>,
+}
+
+impl Provenance {
+    /// The first field in which `found` differs from `self`, with both values.
+    pub fn first_difference(&self, found: &Provenance) -> Option<(&'static str, String, String)> {
+        if self.model != found.model {
+            return Some(("model", self.model.clone(), found.model.clone()));
+        }
+        if self.precision != found.precision {
+            return Some(("precision", self.precision.clone(), found.precision.clone()));
+        }
+        if self.steps != found.steps {
+            return Some((
+                "decoding",
+                format!("{:?}", self.steps),
+                format!("{:?}", found.steps),
+            ));
+        }
+        None
+    }
 }
 
 /// A line of a [`JsonlStore`]: its key may appear once per file.
@@ -92,6 +128,18 @@ impl<R: StoreRecord> JsonlStore<R> {
             .create(true)
             .open(path)
             .map_err(io("open"))?;
+        // One writer per file: a second run on the same output would append the same items
+        // again. The lock goes with the handle (released when the store is dropped or the
+        // process ends, also on a crash).
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(EvalError::InUse {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock")(e)),
+        }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io("read"))?;
         let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);

@@ -181,9 +181,12 @@ fn run_routes<T: Task, M: AppModel + ?Sized>(
     };
     let dir = opts.out_dir.join("eval");
     let mut summaries = Vec::with_capacity(routes.len());
+    // Results and memo entries name the model that made them, and are reused only by it.
+    let identity = model.identity();
+    let model_key = format!("{} {}", identity.digest, identity.precision);
     let mut generator: Box<dyn Generator + '_> = match &opts.memo {
         Some(path) => Box::new(
-            MemoGenerator::open(ModelGenerator::new(model), path)
+            MemoGenerator::open(ModelGenerator::new(model), path, &model_key)
                 .with_context(|| format!("opening the generation memo {}", path.display()))?,
         ),
         None => Box::new(ModelGenerator::new(model)),
@@ -199,6 +202,8 @@ fn run_routes<T: Task, M: AppModel + ?Sized>(
             batch_size: opts.batch_size,
             limit,
             progress: opts.progress,
+            model_digest: identity.digest.clone(),
+            precision: identity.precision.clone(),
         };
         let summary = run_task(generator.as_mut(), task, items, &mode, &file, &run_opts)
             .with_context(|| format!("{} along route {route}", task.key()))?;

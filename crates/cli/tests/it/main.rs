@@ -4,3 +4,4 @@
 mod cli_args;
 mod commands;
 mod common;
+mod reliability;

@@ -40,6 +40,19 @@ impl StepSpec {
         }
     }
 
+    /// How the step decodes, as results record it (`generate max_new_tokens=30 stop=["\n"]`,
+    /// `choose ["A", "B"]`).
+    pub fn describe(&self) -> String {
+        if self.is_choice() {
+            format!("choose {:?}", self.options)
+        } else {
+            format!(
+                "generate max_new_tokens={} stop={:?}",
+                self.max_new_tokens, self.stop
+            )
+        }
+    }
+
     /// Choose the most likely of `options` as the step's output.
     pub fn choose(options: Vec<String>) -> Self {
         StepSpec {

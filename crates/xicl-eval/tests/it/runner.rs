@@ -96,6 +96,7 @@ fn opts(batch_size: usize) -> RunOptions {
         batch_size,
         limit: None,
         progress: false,
+        ..RunOptions::default()
     }
 }
 
