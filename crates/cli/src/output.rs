@@ -7,14 +7,22 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
-/// Create `dir` (and parents) with a message naming it.
+/// Create `dir` (and parents) and check that files can be written there, with a message naming
+/// it: commands call this before any work, so a bad `--out` costs nothing.
 pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| {
+    let fail = || {
         format!(
-            "creating the output directory {} (choose another with --out)",
+            "{} cannot hold the output files (choose another directory with --out)",
             dir.display()
         )
-    })
+    };
+    std::fs::create_dir_all(dir).with_context(fail)?;
+    let check = tempfile::Builder::new()
+        .prefix(fetch::TEMP_PREFIX)
+        .tempfile_in(dir)
+        .with_context(fail)?;
+    drop(check);
+    Ok(())
 }
 
 /// Write `bytes` to `path` atomically.

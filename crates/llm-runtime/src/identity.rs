@@ -138,19 +138,43 @@ fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
-/// `path size mtime` of every file, one per line.
+/// `path size mtime inode ctime` of every file, one per line. The inode and the change time
+/// (which setting the modification time back also moves) catch a same-size file swapped in with
+/// its old modification time (`touch -r`).
 fn fingerprint(files: &[PathBuf]) -> Result<String> {
     let mut lines = Vec::with_capacity(files.len());
     for f in files {
         let meta = std::fs::metadata(f).map_err(|e| Error::io(f, e))?;
         lines.push(format!(
-            "{} {} {}",
+            "{} {} {} {}",
             f.display(),
             meta.len(),
-            mtime_ns(&meta)
+            mtime_ns(&meta),
+            change_stamp(&meta)
         ));
     }
     Ok(lines.join("\n"))
+}
+
+#[cfg(unix)]
+fn change_stamp(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "{}:{} {}.{}",
+        meta.dev(),
+        meta.ino(),
+        meta.ctime(),
+        meta.ctime_nsec()
+    )
+}
+
+#[cfg(not(unix))]
+fn change_stamp(meta: &std::fs::Metadata) -> String {
+    meta.created()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+        .to_string()
 }
 
 /// [`hash_model`], remembered in `cache_dir/model-digests.json` under a fingerprint of the
@@ -198,4 +222,51 @@ pub fn content_digest(
         }
     }
     Ok(sha256)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sha256_hex(bytes: &[u8]) -> String {
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    #[test]
+    fn a_swapped_file_with_the_old_mtime_is_hashed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let model = dir.path().join("model.gguf");
+        std::fs::write(&model, b"first bytes").unwrap();
+        let d1 = content_digest(&model, ModelFormat::Gguf, Some(&cache)).unwrap();
+        assert_eq!(d1, sha256_hex(b"first bytes"));
+        assert!(cache.join(DIGEST_CACHE_FILE).is_file());
+        // Remembered: the same answer without hashing (same file, same fingerprint).
+        assert_eq!(
+            content_digest(&model, ModelFormat::Gguf, Some(&cache)).unwrap(),
+            d1
+        );
+
+        // The bug: a same-size file moved in with the old modification time (`touch -r`)
+        // was served the old digest.
+        let mtime = std::fs::metadata(&model).unwrap().modified().unwrap();
+        let other = dir.path().join("other.gguf");
+        std::fs::write(&other, b"other bytes").unwrap();
+        let f = std::fs::File::options().write(true).open(&other).unwrap();
+        f.set_modified(mtime).unwrap();
+        drop(f);
+        std::fs::rename(&other, &model).unwrap();
+        let meta = std::fs::metadata(&model).unwrap();
+        assert_eq!((meta.len(), meta.modified().unwrap()), (11, mtime));
+        let d2 = content_digest(&model, ModelFormat::Gguf, Some(&cache)).unwrap();
+        assert_eq!(d2, sha256_hex(b"other bytes"));
+
+        // In place: same inode, same size, modification time set back.
+        std::fs::write(&model, b"third bytes").unwrap();
+        let f = std::fs::File::options().write(true).open(&model).unwrap();
+        f.set_modified(mtime).unwrap();
+        drop(f);
+        let d3 = content_digest(&model, ModelFormat::Gguf, Some(&cache)).unwrap();
+        assert_eq!(d3, sha256_hex(b"third bytes"));
+    }
 }

@@ -209,6 +209,13 @@ impl ArtifactStore {
         key: &str,
     ) -> Result<Option<Loaded<T>>> {
         let (json_path, _) = self.paths(kind, label, key);
+        // A store that cannot be read (a file where the folder should be, no permission) is
+        // an error now, not a reason to recompute for hours and then fail to save.
+        if let Err(e) = fs::metadata(&json_path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(self.unusable(&json_path, e));
+        }
         match self.try_load(&json_path, kind, key) {
             Ok(found) => Ok(found),
             Err(e) => {
@@ -277,6 +284,29 @@ impl ArtifactStore {
             tensors,
             json_path: json_path.to_path_buf(),
         }))
+    }
+
+    /// Check that artifacts of `kind` can be written, before computing them: creates their
+    /// folder and writes and removes a probe file there.
+    pub fn ensure_writable(&self, kind: &str) -> Result<()> {
+        let dir = self.root.join(sanitize(kind));
+        fs::create_dir_all(&dir).map_err(|e| self.unusable(&dir, e))?;
+        let probe = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(&dir)
+            .map_err(|e| self.unusable(&dir, e))?;
+        drop(probe);
+        Ok(())
+    }
+
+    fn unusable(&self, path: &Path, e: std::io::Error) -> ProbeError {
+        ProbeError::param(
+            "artifacts_dir",
+            format!(
+                "{} cannot be used for artifacts ({e}); choose another folder with --artifacts-dir or {ARTIFACTS_ENV}",
+                path.display()
+            ),
+        )
     }
 
     /// Write an artifact: tensors first, JSON marker last, each atomically.
@@ -440,6 +470,33 @@ mod tests {
         assert_eq!(l.take("f", &[2, 2]).unwrap(), f);
         assert_eq!(l.take("d", &[3]).unwrap(), d);
         assert!(l.take("u", &[2, 1]).is_err());
+    }
+
+    #[test]
+    fn an_unusable_store_is_an_error_before_any_work() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the store's folder should be.
+        let file = dir.path().join("not-a-dir");
+        fs::write(&file, b"x").unwrap();
+        let store = ArtifactStore::new(&file);
+        let e = store
+            .ensure_writable("language-stats")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("not-a-dir") && e.contains("--artifacts-dir"),
+            "{e}"
+        );
+        let e = store
+            .load::<serde_json::Value>("language-stats", "sw", "0123456789abcdef")
+            .err()
+            .expect("a load through a file is an error, not a miss")
+            .to_string();
+        assert!(e.contains("--artifacts-dir"), "{e}");
+        // A usable one is left as it was.
+        let ok = ArtifactStore::new(dir.path().join("a"));
+        ok.ensure_writable("probe").unwrap();
+        assert_eq!(fs::read_dir(dir.path().join("a/probe")).unwrap().count(), 0);
     }
 
     #[test]

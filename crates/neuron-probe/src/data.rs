@@ -92,14 +92,12 @@ pub fn load_language_text(
         }
         sentences.extend(dev.into_values());
     }
-    if let Some(n) = selection.max_sentences {
-        sentences.truncate(n);
-    }
+    let selection = selection.apply(&mut sentences);
     Ok(LanguageText {
         lang: language.code.to_string(),
         sentences,
         files,
-        selection: selection.clone(),
+        selection,
     })
 }
 

@@ -276,6 +276,27 @@ pub fn probe<M: NeuronModel + ?Sized>(
     if params.batch_size == 0 {
         return Err(ProbeError::param("batch_size", "must be at least 1"));
     }
+    if params.filter && params.min_survivors > params.probe_size {
+        return Err(ProbeError::param(
+            "min_survivors",
+            format!(
+                "--min-understood {} cannot be reached: the probe keeps at most --probe-size {} words",
+                params.min_survivors, params.probe_size
+            ),
+        ));
+    }
+    if let Some(max) = params.max_candidates
+        && params.filter
+        && params.min_survivors > max
+    {
+        return Err(ProbeError::param(
+            "min_survivors",
+            format!(
+                "--min-understood {} cannot be reached: the filter judges at most --filter-max-words {max} words; lower the one or raise the other",
+                params.min_survivors
+            ),
+        ));
+    }
     if params.filter && params.max_new_tokens == 0 {
         return Err(ProbeError::param(
             "max_new_tokens",
@@ -320,6 +341,10 @@ pub fn probe<M: NeuronModel + ?Sized>(
         }
     }
 
+    ctx.artifacts.ensure_writable(PROBE_KIND)?;
+    if params.filter {
+        ctx.artifacts.ensure_writable(FILTER_KIND)?;
+    }
     let entries = unique_entries(&dict.entries);
     if entries.is_empty() {
         return Err(ProbeError::data(format!(

@@ -32,6 +32,20 @@ pub struct TextSelection {
     pub include_sib_dev: bool,
 }
 
+impl TextSelection {
+    /// Cut `sentences` to `max_sentences` and return the selection that took effect: a limit
+    /// at or above the number of sentences cuts nothing and is recorded as none, so such a run
+    /// finds the artifacts of a run without the limit.
+    pub fn apply(&self, sentences: &mut Vec<String>) -> TextSelection {
+        let mut applied = self.clone();
+        match self.max_sentences {
+            Some(n) if n < sentences.len() => sentences.truncate(n),
+            _ => applied.max_sentences = None,
+        }
+        applied
+    }
+}
+
 /// The text of one language, ready for windowing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LanguageText {
@@ -174,6 +188,9 @@ pub fn language_stats<M: NeuronModel + ?Sized>(
         todo.push((i, key, inputs, windows));
     }
 
+    if !todo.is_empty() {
+        ctx.artifacts.ensure_writable(STATS_KIND)?;
+    }
     let total: u64 = todo.iter().map(|t| t.3.windows.len() as u64).sum();
     let bar = ctx.bar(total, "windows");
     for (i, key, inputs, windows) in todo {

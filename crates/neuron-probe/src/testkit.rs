@@ -576,10 +576,7 @@ impl Inputs for FixtureInputs {
             ));
         }
         let mut text = self.text(lang)?.clone();
-        if let Some(n) = selection.max_sentences {
-            text.sentences.truncate(n);
-        }
-        text.selection = selection.clone();
+        text.selection = selection.apply(&mut text.sentences);
         Ok(text)
     }
 

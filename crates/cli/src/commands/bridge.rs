@@ -167,6 +167,10 @@ pub fn bridge<M: AppModel + ?Sized>(
     ctx: &RunContext,
     opts: &BridgeOptions,
 ) -> anyhow::Result<BridgeOutcome> {
+    // A directory that cannot take the results fails now, not after the computation.
+    if let Some(dir) = &opts.out_dir {
+        crate::output::ensure_dir(dir)?;
+    }
     let (mut run, started) = start_run("bridge", Some(&*model), Some(inputs), Some(ctx));
     let (s, t) = (opts.pair.source.code, opts.pair.target.code);
     let mut params = opts.params.clone();

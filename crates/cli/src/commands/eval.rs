@@ -401,6 +401,8 @@ pub fn eval_command<M: AppModel + ?Sized>(
     if opts.batch_size == 0 {
         bail!("--batch-size must be at least 1");
     }
+    // A directory that cannot take the results fails now, not after the computation.
+    crate::output::ensure_dir(&opts.out_dir.join("eval"))?;
     let (task_key, items_available, runs) = match opts.task {
         TaskArg::Bli => {
             let task = BliTask::new(lang_ref(s)?, lang_ref(t)?);

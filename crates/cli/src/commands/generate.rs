@@ -77,11 +77,20 @@ fn read_prompts(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
             path.display()
         )
     })?;
-    Ok(text
+    // Editors on some systems start UTF-8 files with a byte-order mark; it is not a prompt's.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let prompts: Vec<String> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(unescape)
-        .collect())
+        .collect();
+    if prompts.is_empty() {
+        bail!(
+            "--prompts-file {} has no prompts (one per line; empty lines are skipped)",
+            path.display()
+        );
+    }
+    Ok(prompts)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,4 +273,23 @@ pub fn render_generate(o: &GenerateOutcome) -> String {
         let _ = writeln!(out, "{}", r.text);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prompts_file_loses_its_byte_order_mark_and_must_hold_a_prompt() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.txt");
+        std::fs::write(&f, "\u{feff}English:\"water\"\n\n  \nsecond\\tline\n").unwrap();
+        assert_eq!(
+            read_prompts(&f).unwrap(),
+            vec!["English:\"water\"".to_string(), "second\tline".to_string()]
+        );
+        std::fs::write(&f, "\u{feff}\n \n").unwrap();
+        let e = read_prompts(&f).unwrap_err().to_string();
+        assert!(e.contains("p.txt") && e.contains("has no prompts"), "{e}");
+    }
 }

@@ -154,6 +154,10 @@ pub fn probe_command<M: AppModel + ?Sized>(
     ctx: &RunContext,
     opts: &ProbeOptions,
 ) -> anyhow::Result<ProbeOutcome> {
+    // A directory that cannot take the results fails now, not after the computation.
+    if let Some(dir) = &opts.out_dir {
+        crate::output::ensure_dir(dir)?;
+    }
     let (mut run, started) = start_run("probe", Some(&*model), Some(inputs), Some(ctx));
     let (s, t) = (opts.pair.source.code, opts.pair.target.code);
     let staged = neuron_probe::probe_pair(model, inputs, s, t, opts.split, &opts.probe, ctx)

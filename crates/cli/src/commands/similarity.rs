@@ -119,6 +119,10 @@ pub fn similarity_command<M: AppModel + ?Sized>(
     ctx: &RunContext,
     opts: &SimilarityOptions,
 ) -> anyhow::Result<SimilarityOutcome> {
+    // A directory that cannot take the results fails now, not after the computation.
+    if let Some(dir) = &opts.out_dir {
+        crate::output::ensure_dir(dir)?;
+    }
     let (mut run, started) = start_run("similarity", Some(&*model), Some(inputs), Some(ctx));
     let codes: Vec<&str> = if opts.languages.is_empty() {
         langs::paper_languages().iter().map(|l| l.code).collect()

@@ -126,6 +126,10 @@ pub fn stats_command<M: AppModel + ?Sized>(
     ctx: &RunContext,
     opts: &StatsOptions,
 ) -> anyhow::Result<StatsOutcome> {
+    // A directory that cannot take the results fails now, not after the computation.
+    if let Some(dir) = &opts.out_dir {
+        crate::output::ensure_dir(dir)?;
+    }
     let (mut run, started) = start_run("stats", Some(&*model), Some(inputs), Some(ctx));
     let given: Vec<&str> = opts.languages.iter().map(String::as_str).collect();
     let codes = neuron_probe::resolve_languages(&given)?;

@@ -78,3 +78,37 @@ fn a_results_file_has_one_writer_at_a_time() {
     drop(held);
     xicl_eval::ResultStore::open(&path).expect("free again once the first is closed");
 }
+
+#[test]
+fn an_unusable_out_or_artifacts_dir_fails_before_any_work() {
+    use cli::{StatsOptions, stats_command};
+    use neuron_probe::{ArtifactStore, RunContext};
+
+    let (sc, inputs) = world();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+
+    // The bug: `stats --lang en --out FILE` computed for minutes, then failed.
+    let ctx = RunContext::new(ArtifactStore::new(dir.path().join("artifacts"))).quiet();
+    let mut opts = StatsOptions::new(vec!["en".into()]);
+    opts.stats = crate::common::stats_params();
+    opts.out_dir = Some(file.clone());
+    let mut model = sc.model.clone();
+    let err = format!(
+        "{:#}",
+        stats_command(&mut model, &inputs, &ctx, &opts).unwrap_err()
+    );
+    assert!(err.contains("a-file") && err.contains("--out"), "{err}");
+    assert_eq!(model.calls.total(), 0, "nothing was computed");
+
+    // An artifacts folder that is a file: refused before the model runs.
+    let ctx = RunContext::new(ArtifactStore::new(&file)).quiet();
+    opts.out_dir = None;
+    let err = format!(
+        "{:#}",
+        stats_command(&mut model, &inputs, &ctx, &opts).unwrap_err()
+    );
+    assert!(err.contains("--artifacts-dir"), "{err}");
+    assert_eq!(model.calls.total(), 0, "nothing was computed");
+}

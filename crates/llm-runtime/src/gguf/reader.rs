@@ -784,6 +784,22 @@ fn parse_header(buf: &[u8]) -> ParseResult<Header> {
             ));
         }
     }
+    // ggml's rule: tensor data follow each other in table order, each padded to the alignment.
+    // Without it, a type changed in the table (Q5_0 -> F32) would read the next tensor's bytes.
+    let mut expected = 0u64;
+    for t in &tensors {
+        if t.offset != expected {
+            return Err(format!(
+                "tensor `{}`: data offset {}, expected {expected}: tensor data must follow each other in table order, each padded to the alignment {alignment} (ggml refuses this file too)",
+                t.name, t.offset
+            ));
+        }
+        expected = t
+            .n_bytes
+            .checked_next_multiple_of(alignment)
+            .and_then(|n| expected.checked_add(n))
+            .ok_or_else(|| format!("tensor `{}`: data range overflows", t.name))?;
+    }
     Ok(Header {
         version,
         metadata,

@@ -254,6 +254,49 @@ fn targeted_corruptions_name_the_place() {
 }
 
 /// A small but complete gemma3 model with a tokenizer, every tensor type the writer knows.
+#[test]
+fn a_tensor_type_changed_in_the_table_is_refused() {
+    // Q8_0 tensors; then the first one's type id is set to F32 (0) in the table, as the
+    // reliability issue found with a Q5_0 one: its F32 size reaches into the next tensor's data.
+    let mut w = GgufWriter::new();
+    w.add_metadata(
+        "general.architecture",
+        MetadataValue::String("llama".into()),
+    );
+    let data: Vec<f32> = (0..64).map(|i| i as f32 / 64.0).collect();
+    w.add_tensor("a.weight", &[2, 32], &data, GgmlType::Q8_0)
+        .unwrap();
+    w.add_tensor("b.weight", &[2, 32], &data, GgmlType::Q8_0)
+        .unwrap();
+    let more: Vec<f32> = (0..1024).map(|i| i as f32 / 1024.0).collect();
+    w.add_tensor("c.weight", &[32, 32], &more, GgmlType::Q8_0)
+        .unwrap();
+    let mut bytes = w.to_bytes();
+    assert!(GgufFile::from_bytes(bytes.clone(), "ok.gguf").is_ok());
+    // The type id follows the name, the dimension count and two u64 dims.
+    let name = b"a.weight";
+    let at = bytes
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("name in the table")
+        + name.len()
+        + 4
+        + 2 * 8;
+    assert_eq!(
+        u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()),
+        GgmlType::Q8_0.id()
+    );
+    bytes[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+    let e = match GgufFile::from_bytes(bytes, "x.gguf") {
+        Ok(_) => panic!("overlapping tensor data loaded"),
+        Err(e) => e.to_string(),
+    };
+    assert_contains(
+        &e,
+        &["x.gguf", "tensor `b.weight`", "data offset", "expected"],
+    );
+}
+
 fn small_model() -> Vec<u8> {
     let mut w = GgufWriter::new();
     let s = |x: &str| MetadataValue::String(x.into());

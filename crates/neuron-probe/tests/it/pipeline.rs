@@ -370,11 +370,12 @@ fn filter_falls_back_when_too_few_words_survive() {
         (120, 90, 110)
     );
 
-    // A candidate budget bounds the filter's work.
+    // A candidate budget bounds the filter's work (a minimum above the budget is refused,
+    // see real_data.rs).
     let mut model = sc.model.clone();
     let params = ProbeParams {
         probe_size: 110,
-        min_survivors: 100,
+        min_survivors: 30,
         max_candidates: Some(30),
         ..probe_params()
     };

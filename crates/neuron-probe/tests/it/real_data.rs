@@ -144,3 +144,60 @@ fn bridge_for_pair_wires_real_files() {
         Some(256)
     );
 }
+
+#[test]
+fn a_sentence_limit_above_the_corpus_is_no_limit() {
+    // The bug: `--max-sentences N` with N >= the corpus size keyed the statistics apart from a
+    // run without the limit, so it missed their artifacts and computed them again.
+    let store = store();
+    let all = load_language_text(&store, "sw", &TextSelection::default()).unwrap();
+    for n in [1012, 5000] {
+        let sel = TextSelection {
+            max_sentences: Some(n),
+            ..TextSelection::default()
+        };
+        let limited = load_language_text(&store, "sw", &sel).unwrap();
+        assert_eq!(limited, all, "--max-sentences {n}");
+    }
+    let sel = TextSelection {
+        max_sentences: Some(10),
+        ..TextSelection::default()
+    };
+    let cut = load_language_text(&store, "sw", &sel).unwrap();
+    assert_eq!(
+        (cut.sentences.len(), cut.selection.max_sentences),
+        (10, Some(10))
+    );
+}
+
+#[test]
+fn an_unreachable_filter_minimum_is_refused_before_any_work() {
+    // The bug: `--min-understood 50` still applied when `--filter-max-words 20` made 50
+    // unreachable, so the filter ran over 20 words only to fall back.
+    let sc = Scenario::new("en", "sw", "pt", &["pt"], ScenarioSize::default()).unwrap();
+    let mut model = sc.model.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = RunContext::new(ArtifactStore::new(dir.path())).quiet();
+    let params = ProbeParams {
+        min_survivors: 50,
+        max_candidates: Some(20),
+        ..ProbeParams::default()
+    };
+    let e = neuron_probe::probe(&mut model, &sc.dictionary, &params, &ctx)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("--min-understood 50") && e.contains("--filter-max-words 20"),
+        "{e}"
+    );
+    let params = ProbeParams {
+        min_survivors: 50,
+        probe_size: 30,
+        ..ProbeParams::default()
+    };
+    let e = neuron_probe::probe(&mut model, &sc.dictionary, &params, &ctx)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--probe-size 30"), "{e}");
+    assert_eq!(model.calls.total(), 0);
+}
