@@ -487,11 +487,11 @@ mod tests {
             e.contains("not-a-dir") && e.contains("--artifacts-dir"),
             "{e}"
         );
-        let e = store
-            .load::<serde_json::Value>("language-stats", "sw", "0123456789abcdef")
-            .err()
-            .expect("a load through a file is an error, not a miss")
-            .to_string();
+        let Err(e) = store.load::<serde_json::Value>("language-stats", "sw", "0123456789abcdef")
+        else {
+            panic!("a load through a file is an error, not a miss");
+        };
+        let e = e.to_string();
         assert!(e.contains("--artifacts-dir"), "{e}");
         // A usable one is left as it was.
         let ok = ArtifactStore::new(dir.path().join("a"));
