@@ -59,9 +59,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Exit status of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+const INTERRUPTED: i32 = 130;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
+    // Everything finished is on disk already (artifacts, checkpoints, per-item results): say so.
+    let _ = ctrlc::set_handler(|| {
+        eprintln!(
+            "\ninterrupted: finished work is saved; run the same command again to resume"
+        );
+        std::process::exit(INTERRUPTED);
+    });
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

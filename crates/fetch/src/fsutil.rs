@@ -85,14 +85,25 @@ pub(crate) fn hidden_sibling(path: &Path, suffix: &str) -> PathBuf {
 ///
 /// Removing the file is safe because a waiter that wakes up holding a lock on an unlinked
 /// file notices (the path no longer names its inode) and starts over.
-pub(crate) struct FileLock {
+pub struct FileLock {
     file: File,
     path: PathBuf,
 }
 
 impl FileLock {
-    pub(crate) fn acquire(path: PathBuf) -> Result<FileLock, FetchError> {
+    /// Take the lock at `path`, waiting for its holder if there is one.
+    pub fn acquire(path: PathBuf) -> Result<FileLock, FetchError> {
+        FileLock::acquire_announced(path, || {})
+    }
+
+    /// Take the lock at `path`; if another process holds it, call `on_wait` once (to say
+    /// what is being waited for) and wait.
+    pub fn acquire_announced(
+        path: PathBuf,
+        on_wait: impl FnOnce(),
+    ) -> Result<FileLock, FetchError> {
         create_parent(&path)?;
+        let mut on_wait = Some(on_wait);
         loop {
             let file = OpenOptions::new()
                 .create(true)
@@ -100,8 +111,19 @@ impl FileLock {
                 .write(true)
                 .open(&path)
                 .map_err(|e| FetchError::io("cannot open lock file", &path, e))?;
-            file.lock()
-                .map_err(|e| FetchError::io("cannot lock", &path, e))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if let Some(f) = on_wait.take() {
+                        f();
+                    }
+                    file.lock()
+                        .map_err(|e| FetchError::io("cannot lock", &path, e))?;
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(FetchError::io("cannot lock", &path, e));
+                }
+            }
             if same_file(&file, &path) {
                 return Ok(FileLock { file, path });
             }

@@ -44,7 +44,7 @@ mod transform;
 
 pub use download::download_verified;
 pub use error::FetchError;
-pub use fsutil::{TEMP_PREFIX, write_atomic, write_atomic_with};
+pub use fsutil::{FileLock, TEMP_PREFIX, write_atomic, write_atomic_with};
 pub use hash::sha256_file;
 pub use manifest::{Entry, FORMAT_VERSION, MANIFEST_FILE, Manifest, Transform};
 pub use store::{DataStore, ENV_DATA_DIR, ENV_DATA_MIRROR, Ensured, Source, default_root};

@@ -286,6 +286,34 @@ impl ArtifactStore {
         }))
     }
 
+    /// Hold the right to compute the artifact `(kind, label, key)`: a second process asking for
+    /// it waits, saying so, and then finds the artifact made. Released on drop.
+    pub fn lock(&self, kind: &str, label: &str, key: &str) -> Result<fetch::FileLock> {
+        let (json_path, _) = self.paths(kind, label, key);
+        let lock = json_path.with_extension("lock");
+        Ok(fetch::FileLock::acquire_announced(lock.clone(), || {
+            tracing::warn!(
+                "waiting for another run that is computing {kind} `{label}` ({})",
+                lock.display()
+            );
+        })?)
+    }
+
+    /// Delete the artifact `(kind, label, key)` if there is one (a checkpoint once the
+    /// finished artifact is saved).
+    pub fn remove(&self, kind: &str, label: &str, key: &str) -> Result<()> {
+        let (json_path, tpath) = self.paths(kind, label, key);
+        // The marker first: without it the tensors are never trusted.
+        for p in [json_path, tpath] {
+            match fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(ProbeError::io(&p, e)),
+            }
+        }
+        Ok(())
+    }
+
     /// Check that artifacts of `kind` can be written, before computing them: creates their
     /// folder and writes and removes a probe file there.
     pub fn ensure_writable(&self, kind: &str) -> Result<()> {

@@ -1,6 +1,9 @@
-//! What every stage needs besides the model: where artifacts go and whether to draw progress.
+//! What every stage needs besides the model: where artifacts go, whether to show progress, and
+//! how often long stages save their work so far.
 
-use indicatif::{ProgressBar, ProgressStyle};
+use std::time::Duration;
+
+use progress::Progress;
 
 use crate::artifacts::ArtifactStore;
 use crate::error::Result;
@@ -8,15 +11,22 @@ use crate::error::Result;
 #[derive(Debug, Clone)]
 pub struct RunContext {
     pub artifacts: ArtifactStore,
-    /// Draw indicatif bars on stderr (they hide themselves when stderr is not a terminal).
+    /// Show progress on stderr (a bar on a terminal, periodic lines in a log).
     pub show_progress: bool,
+    /// How often a long stage (a language's statistics, the understanding filter) saves a
+    /// checkpoint, so that an interrupted run loses at most this much work.
+    pub checkpoint_every: Duration,
 }
+
+/// Default [`RunContext::checkpoint_every`].
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(60);
 
 impl RunContext {
     pub fn new(artifacts: ArtifactStore) -> Self {
         RunContext {
             artifacts,
             show_progress: true,
+            checkpoint_every: CHECKPOINT_EVERY,
         }
     }
 
@@ -30,18 +40,9 @@ impl RunContext {
         self
     }
 
-    /// One bar of `total` steps of `unit`; the message names the current language or pair.
-    pub(crate) fn bar(&self, total: u64, unit: &str) -> ProgressBar {
-        if !self.show_progress || total == 0 {
-            return ProgressBar::hidden();
-        }
-        let bar = ProgressBar::new(total);
-        let template = format!(
-            "{{msg:>8}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} (eta {{eta}})"
-        );
-        if let Ok(style) = ProgressStyle::with_template(&template) {
-            bar.set_style(style);
-        }
-        bar
+    /// Progress of `total` steps of `unit`, labelled with the stage and what it works on: a
+    /// bar on a terminal, a line every ~10 s when stderr is a log, nothing when quiet.
+    pub(crate) fn progress(&self, total: u64, unit: &str, label: &str) -> Progress {
+        Progress::new(total, unit, label, self.show_progress && total > 0)
     }
 }

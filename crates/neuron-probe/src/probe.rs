@@ -24,6 +24,8 @@ use crate::stats::DataFile;
 
 /// Artifact kind of the filter's judgements.
 pub const FILTER_KIND: &str = "probe-filter";
+/// Artifact kind of the filter's judgements part-way (an interrupted run resumes from them).
+pub const FILTER_CHECKPOINT_KIND: &str = "probe-filter-checkpoint";
 /// Artifact kind of probe activations.
 pub const PROBE_KIND: &str = "probe";
 /// Stop strings of the filter's translations. Past the closing quote nothing is parsed, and
@@ -316,10 +318,13 @@ pub fn probe<M: NeuronModel + ?Sized>(
         "prompt_version": PROMPT_VERSION,
     });
     let key = key_of(PROBE_KIND, &inputs);
-    if let Some(found) = ctx
-        .artifacts
-        .load::<ProbePayload>(PROBE_KIND, &label, &key)?
-    {
+    let cached = || -> Result<Option<Staged<ProbeActivations>>> {
+        let Some(found) = ctx
+            .artifacts
+            .load::<ProbePayload>(PROBE_KIND, &label, &key)?
+        else {
+            return Ok(None);
+        };
         let path = found.json_path.clone();
         match probe_from_artifact(found, &identity) {
             Ok(a) => {
@@ -335,15 +340,26 @@ pub fn probe<M: NeuronModel + ?Sized>(
                     filter,
                     ..StageLog::default()
                 };
-                return Ok(Staged::new(a, log));
+                Ok(Some(Staged::new(a, log)))
             }
-            Err(e) => tracing::warn!("recomputing: {e}"),
+            Err(e) => {
+                tracing::warn!("recomputing: {e}");
+                Ok(None)
+            }
         }
+    };
+    if let Some(staged) = cached()? {
+        return Ok(staged);
     }
 
     ctx.artifacts.ensure_writable(PROBE_KIND)?;
     if params.filter {
         ctx.artifacts.ensure_writable(FILTER_KIND)?;
+    }
+    // One process probes a pair at a time; another one waits, then loads the probe.
+    let _lock = ctx.artifacts.lock(PROBE_KIND, &label, &key)?;
+    if let Some(staged) = cached()? {
+        return Ok(staged);
     }
     let entries = unique_entries(&dict.entries);
     if entries.is_empty() {
@@ -413,8 +429,7 @@ pub fn probe<M: NeuronModel + ?Sized>(
     let samples = prompts.len();
     summary.samples = samples;
 
-    let bar = ctx.bar(samples as u64, "prompts");
-    bar.set_message(label.clone());
+    let bar = ctx.progress(samples as u64, "prompts", &format!("probe {label}"));
     // Gather [samples, layers, neurons], then transpose to [layers, neurons, samples].
     let per_prompt = layers * neurons;
     let mut by_prompt = Vec::with_capacity(samples * per_prompt);
@@ -439,7 +454,7 @@ pub fn probe<M: NeuronModel + ?Sized>(
         by_prompt.extend_from_slice(&means);
         bar.inc(batch.len() as u64);
     }
-    bar.finish_and_clear();
+    bar.finish();
     let mut data = vec![0f32; by_prompt.len()];
     for (s, chunk) in by_prompt.chunks_exact(per_prompt.max(1)).enumerate() {
         for (ln, &v) in chunk.iter().enumerate() {
@@ -558,39 +573,40 @@ fn run_filter<M: NeuronModel + ?Sized>(
         "prompt_version": PROMPT_VERSION,
     });
     let key = key_of(FILTER_KIND, &inputs);
-    if let Some(found) = ctx
-        .artifacts
-        .load::<FilterPayload>(FILTER_KIND, label, &key)?
-    {
-        let judgements = found.envelope.payload.judgements;
-        // The judgements must follow the seeded word order this run would use.
-        let consistent = judgements.len() <= order.len()
-            && judgements
-                .iter()
-                .zip(order)
-                .all(|(j, &i)| j.word == entries[i].source);
-        if consistent {
-            tracing::info!(pair = %label, "filter judgements loaded from {}", found.json_path.display());
-            let log = StageLog {
-                filter: StageCache::cached(label),
-                ..StageLog::default()
-            };
-            return Ok(Staged::new(judgements, log));
-        }
-        tracing::warn!(
-            "recomputing: {}: judgements do not follow the word order",
-            found.json_path.display()
-        );
+    let done = |judgements| {
+        let log = StageLog {
+            filter: StageCache::cached(label),
+            ..StageLog::default()
+        };
+        Staged::new(judgements, log)
+    };
+    if let Some(j) = load_judgements(ctx, FILTER_KIND, label, &key, entries, order)? {
+        return Ok(done(j));
     }
-    let bar = ctx.bar(params.probe_size as u64, "understood");
-    bar.set_message(label.to_string());
-    let mut judgements = Vec::new();
-    let mut correct = 0usize;
+    // One process judges a pair's words at a time; another one waits, then loads them.
+    let _lock = ctx.artifacts.lock(FILTER_KIND, label, &key)?;
+    if let Some(j) = load_judgements(ctx, FILTER_KIND, label, &key, entries, order)? {
+        return Ok(done(j));
+    }
+    let bar = ctx.progress(
+        params.probe_size as u64,
+        "words understood",
+        &format!("understanding filter {label}"),
+    );
+    // A killed run's judgements so far (saved at batch boundaries, so the batches continue
+    // as an uninterrupted run's would).
+    let mut judgements = load_judgements(ctx, FILTER_CHECKPOINT_KIND, label, &key, entries, order)?
+        .filter(|j| j.len() % params.batch_size == 0)
+        .unwrap_or_default();
+    let mut correct = judgements.iter().filter(|j| j.correct).count();
+    bar.inc(correct as u64);
     let budget = params
         .max_candidates
         .unwrap_or(order.len())
         .min(order.len());
-    for batch in order[..budget].chunks(params.batch_size) {
+    let mut saved_at = std::time::Instant::now();
+    let start = judgements.len().min(budget);
+    for batch in order[start..budget].chunks(params.batch_size) {
         if correct >= params.probe_size {
             break;
         }
@@ -626,8 +642,17 @@ fn run_filter<M: NeuronModel + ?Sized>(
                 correct: ok,
             });
         }
+        if saved_at.elapsed() >= ctx.checkpoint_every {
+            let payload = FilterPayload {
+                model: identity.clone(),
+                judgements: judgements.clone(),
+            };
+            ctx.artifacts
+                .save(FILTER_CHECKPOINT_KIND, label, &key, &inputs, &payload, &[])?;
+            saved_at = std::time::Instant::now();
+        }
     }
-    bar.finish_and_clear();
+    bar.finish();
     ctx.artifacts.save(
         FILTER_KIND,
         label,
@@ -639,11 +664,42 @@ fn run_filter<M: NeuronModel + ?Sized>(
         },
         &[],
     )?;
+    ctx.artifacts.remove(FILTER_CHECKPOINT_KIND, label, &key)?;
     let log = StageLog {
         filter: StageCache::computed(label),
         ..StageLog::default()
     };
     Ok(Staged::new(judgements, log))
+}
+
+/// Judgements saved as `kind` under `key` that follow the seeded word order this run would
+/// use (`None` when there are none, or when they follow another order).
+fn load_judgements(
+    ctx: &RunContext,
+    kind: &str,
+    label: &str,
+    key: &str,
+    entries: &[ProbeEntry],
+    order: &[usize],
+) -> Result<Option<Vec<Judgement>>> {
+    let Some(found) = ctx.artifacts.load::<FilterPayload>(kind, label, key)? else {
+        return Ok(None);
+    };
+    let judgements = found.envelope.payload.judgements;
+    let consistent = judgements.len() <= order.len()
+        && judgements
+            .iter()
+            .zip(order)
+            .all(|(j, &i)| j.word == entries[i].source);
+    if !consistent {
+        tracing::warn!(
+            "recomputing: {}: judgements do not follow the word order",
+            found.json_path.display()
+        );
+        return Ok(None);
+    }
+    tracing::info!(pair = %label, "filter judgements loaded from {}", found.json_path.display());
+    Ok(Some(judgements))
 }
 
 #[cfg(test)]

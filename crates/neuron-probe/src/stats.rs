@@ -192,19 +192,40 @@ pub fn language_stats<M: NeuronModel + ?Sized>(
         ctx.artifacts.ensure_writable(STATS_KIND)?;
     }
     let total: u64 = todo.iter().map(|t| t.3.windows.len() as u64).sum();
-    let bar = ctx.bar(total, "windows");
+    let bar = ctx.progress(total, "windows", "language statistics");
     for (i, key, inputs, windows) in todo {
         let text = &texts[i];
-        bar.set_message(text.lang.clone());
-        let mut acc = CorpusStats::zeros(layers, neurons);
-        for batch in windows.windows.chunks(params.batch_windows) {
+        bar.set_label(&format!("language statistics {}", text.lang));
+        // One process computes a language at a time; another one waits, then loads it.
+        let _lock = ctx.artifacts.lock(STATS_KIND, &text.lang, &key)?;
+        if let Some(found) = ctx
+            .artifacts
+            .load::<StatsPayload>(STATS_KIND, &text.lang, &key)?
+            && let Ok(stats) = stats_from_artifact(found, &text.lang, &identity)
+        {
+            tracing::info!(lang = %text.lang, "statistics computed by another run meanwhile");
+            log.stats.merge(&StageCache::cached(&text.lang));
+            bar.inc(windows.windows.len() as u64);
+            out[i] = Some(stats);
+            continue;
+        }
+        let (mut acc, mut done) =
+            resume_checkpoint(ctx, &text.lang, &key, &identity, windows.windows.len())?;
+        bar.inc(done as u64);
+        let mut saved_at = std::time::Instant::now();
+        for batch in windows.windows[done..].chunks(params.batch_windows) {
             let part = model.corpus_stats(batch, params.site)?;
             acc.merge(&part).map_err(|e| ProbeError::Contract {
                 model: identity.name.clone(),
                 op: "corpus_stats",
                 what: e.to_string(),
             })?;
+            done += batch.len();
             bar.inc(batch.len() as u64);
+            if done < windows.windows.len() && saved_at.elapsed() >= ctx.checkpoint_every {
+                save_checkpoint(ctx, &text.lang, &key, &inputs, &identity, &acc, done)?;
+                saved_at = std::time::Instant::now();
+            }
         }
         // BOS excluded, no padding: the model must have counted exactly the stream tokens.
         if acc.tokens != windows.content_tokens {
@@ -226,19 +247,7 @@ pub fn language_stats<M: NeuronModel + ?Sized>(
             layers,
             neurons,
         };
-        let shape = vec![layers, neurons];
-        let oz = Tensor::U64 {
-            shape: shape.clone(),
-            data: acc.over_zero.clone(),
-        };
-        let sum = Tensor::F64 {
-            shape: shape.clone(),
-            data: acc.sum.clone(),
-        };
-        let sum_sq = Tensor::F64 {
-            shape,
-            data: acc.sum_sq.clone(),
-        };
+        let (oz, sum, sum_sq) = stats_tensors(&acc);
         let path = ctx.artifacts.save(
             STATS_KIND,
             &text.lang,
@@ -248,6 +257,8 @@ pub fn language_stats<M: NeuronModel + ?Sized>(
             &[("over_zero", &oz), ("sum", &sum), ("sum_sq", &sum_sq)],
         )?;
         tracing::info!(lang = %text.lang, tokens = payload.tokens, "statistics saved to {}", path.display());
+        ctx.artifacts
+            .remove(STATS_CHECKPOINT_KIND, &text.lang, &key)?;
         log.stats.merge(&StageCache::computed(&text.lang));
         out[i] = Some(LanguageStats {
             lang: payload.lang,
@@ -257,8 +268,107 @@ pub fn language_stats<M: NeuronModel + ?Sized>(
             stats: acc,
         });
     }
-    bar.finish_and_clear();
+    bar.finish();
     Ok(Staged::new(out.into_iter().flatten().collect(), log))
+}
+
+/// Artifact kind of a language's statistics part-way: the sums over its first windows.
+pub const STATS_CHECKPOINT_KIND: &str = "language-stats-checkpoint";
+
+/// Metadata of a checkpoint: how many windows its sums cover.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CheckpointPayload {
+    model: ModelIdentity,
+    lang: String,
+    windows_done: usize,
+    tokens: u64,
+}
+
+/// The statistics of the first windows a killed run finished, and how many windows that is
+/// (zeros and 0 without a usable checkpoint).
+fn resume_checkpoint(
+    ctx: &RunContext,
+    lang: &str,
+    key: &str,
+    identity: &ModelIdentity,
+    windows: usize,
+) -> Result<(CorpusStats, usize)> {
+    let fresh = (CorpusStats::zeros(identity.layers, identity.neurons), 0);
+    let Some(mut found) =
+        ctx.artifacts
+            .load::<CheckpointPayload>(STATS_CHECKPOINT_KIND, lang, key)?
+    else {
+        return Ok(fresh);
+    };
+    let p = found.envelope.payload.clone();
+    if p.lang != lang || p.windows_done >= windows {
+        return Ok(fresh);
+    }
+    let shape = [identity.layers, identity.neurons];
+    let over_zero = match found.take("over_zero", &shape)? {
+        Tensor::U64 { data, .. } => data,
+        _ => return Ok(fresh),
+    };
+    let stats = CorpusStats {
+        layers: identity.layers,
+        neurons: identity.neurons,
+        tokens: p.tokens,
+        over_zero,
+        sum: take_f64(&mut found, "sum", &shape)?,
+        sum_sq: take_f64(&mut found, "sum_sq", &shape)?,
+    };
+    tracing::info!(
+        lang,
+        "resuming the statistics after window {}",
+        p.windows_done
+    );
+    Ok((stats, p.windows_done))
+}
+
+fn save_checkpoint(
+    ctx: &RunContext,
+    lang: &str,
+    key: &str,
+    inputs: &serde_json::Value,
+    identity: &ModelIdentity,
+    acc: &CorpusStats,
+    done: usize,
+) -> Result<()> {
+    let (oz, sum, sum_sq) = stats_tensors(acc);
+    let payload = CheckpointPayload {
+        model: identity.clone(),
+        lang: lang.to_string(),
+        windows_done: done,
+        tokens: acc.tokens,
+    };
+    ctx.artifacts.save(
+        STATS_CHECKPOINT_KIND,
+        lang,
+        key,
+        inputs,
+        &payload,
+        &[("over_zero", &oz), ("sum", &sum), ("sum_sq", &sum_sq)],
+    )?;
+    Ok(())
+}
+
+/// The three tensors statistics are stored as.
+fn stats_tensors(acc: &CorpusStats) -> (Tensor, Tensor, Tensor) {
+    let shape = vec![acc.layers, acc.neurons];
+    (
+        Tensor::U64 {
+            shape: shape.clone(),
+            data: acc.over_zero.clone(),
+        },
+        Tensor::F64 {
+            shape: shape.clone(),
+            data: acc.sum.clone(),
+        },
+        Tensor::F64 {
+            shape,
+            data: acc.sum_sq.clone(),
+        },
+    )
 }
 
 /// Check and unpack a loaded artifact (its key already matched).
@@ -305,7 +415,7 @@ fn stats_from_artifact(
     })
 }
 
-fn take_f64(found: &mut Loaded<StatsPayload>, name: &str, shape: &[usize]) -> Result<Vec<f64>> {
+fn take_f64<T>(found: &mut Loaded<T>, name: &str, shape: &[usize]) -> Result<Vec<f64>> {
     match found.take(name, shape)? {
         Tensor::F64 { data, .. } => Ok(data),
         _ => Err(ProbeError::artifact(

@@ -85,6 +85,8 @@ pub struct FakeModel {
     digest: String,
     /// Reported precision (the fake computes the same in any): tests of what keys results.
     precision: String,
+    /// Fail every compute call once this many have run (a killed run, for resume tests).
+    fail_after: Option<usize>,
     char_lang: HashMap<char, usize>,
     /// Per neuron index within a layer: (group, home-language mask).
     slot: Vec<Option<(usize, Vec<bool>)>>,
@@ -149,6 +151,7 @@ impl FakeModel {
             config,
             digest,
             precision: "f32".into(),
+            fail_after: None,
             char_lang,
             slot,
             calls: FakeCalls::default(),
@@ -157,6 +160,23 @@ impl FakeModel {
 
     pub fn config(&self) -> &FakeConfig {
         &self.config
+    }
+
+    /// The same model failing every compute call after `calls` have run: a run killed part-way.
+    pub fn failing_after(mut self, calls: usize) -> Self {
+        self.fail_after = Some(calls);
+        self
+    }
+
+    fn check_alive(&self, op: &'static str) -> Result<()> {
+        match self.fail_after {
+            Some(n) if self.calls.total() >= n => Err(ProbeError::Contract {
+                model: "fake".into(),
+                op,
+                what: format!("simulated failure after {n} calls (an interrupted run)"),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The same model reporting another identity (digest, precision): for tests of what keys
@@ -260,6 +280,7 @@ impl NeuronModel for FakeModel {
     }
 
     fn corpus_stats(&mut self, windows: &[Vec<u32>], site: CaptureSite) -> Result<CorpusStats> {
+        self.check_alive("corpus_stats")?;
         self.calls.corpus_stats += 1;
         self.calls.windows += windows.len();
         let (layers, neurons) = (self.config.layers, self.config.neurons);
@@ -288,6 +309,7 @@ impl NeuronModel for FakeModel {
         site: CaptureSite,
         include_generated: bool,
     ) -> Result<Vec<f32>> {
+        self.check_alive("prompt_means")?;
         self.calls.prompt_means += 1;
         self.calls.prompts += prompts.len();
         let (layers, neurons) = (self.config.layers, self.config.neurons);
@@ -320,6 +342,7 @@ impl NeuronModel for FakeModel {
         max_new_tokens: usize,
         stop: &[&str],
     ) -> Result<Vec<String>> {
+        self.check_alive("greedy")?;
         self.calls.greedy += 1;
         self.calls.generations += prompts.len();
         Ok(prompts
@@ -337,6 +360,7 @@ impl NeuronModel for FakeModel {
     /// 0 where the fake's own continuation starts with the (left-trimmed) candidate, minus
     /// the candidate's length in characters otherwise: greedy output is always the likeliest.
     fn continuation_logprobs(&mut self, pairs: &[(String, String)]) -> Result<Vec<f64>> {
+        self.check_alive("continuation_logprobs")?;
         self.calls.loglik += 1;
         Ok(pairs
             .iter()

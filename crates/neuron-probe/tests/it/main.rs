@@ -3,4 +3,5 @@
 
 mod pipeline;
 mod real_data;
+mod resume;
 mod runtime;
