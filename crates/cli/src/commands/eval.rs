@@ -35,6 +35,8 @@ use crate::table;
 
 /// `bridgex eval`: a downstream task, directly or through bridge languages.
 #[derive(clap::Args, Debug)]
+// A negative number is a value to check (`--top-rate -0.1`), not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// The language pair, SRC-TGT (BLI and MT: SRC→TGT; XCOPA, SIB-200: in TGT; Belebele:
     /// passage in TGT, question in SRC)

@@ -17,6 +17,8 @@ use crate::summary::RunInfo;
 
 /// `bridgex generate`: greedy generation from prompts.
 #[derive(clap::Args, Debug)]
+// A negative number is a value to check (`--top-rate -0.1`), not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// A prompt (repeat for several; `\n` and `\t` are turned into line breaks and tabs)
     #[arg(long, value_name = "TEXT")]

@@ -5,6 +5,7 @@
 //! on the real runtime model and on neuron-probe's fake model alike.
 
 pub mod bridge;
+pub mod cache;
 pub mod common;
 pub mod eval;
 pub mod generate;

@@ -11,6 +11,8 @@ use crate::args::OutputFormat;
 use crate::output::print_outcome;
 use crate::table;
 
+use super::cache::{ArtifactCount, CachedFile, artifact_counts, dir_files};
+
 /// `bridgex models`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -22,13 +24,6 @@ pub struct Args {
 pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
     let info = models(env.model_dir.as_deref(), env.artifacts_dir.as_deref());
     print_outcome(args.format, &info, render_models)
-}
-
-/// A file in a cache directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CachedFile {
-    pub path: PathBuf,
-    pub bytes: u64,
 }
 
 /// The default model and where it is.
@@ -54,14 +49,6 @@ pub struct ArchitectureInfo {
     pub activation: String,
 }
 
-/// Artifacts of one kind in the artifacts directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArtifactCount {
-    pub kind: String,
-    pub artifacts: usize,
-    pub bytes: u64,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelsInfo {
     pub default_model: DefaultModelInfo,
@@ -76,23 +63,6 @@ pub struct ModelsInfo {
     pub artifacts: Vec<ArtifactCount>,
 }
 
-fn dir_files(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<CachedFile> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<CachedFile> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && keep(p))
-        .map(|p| CachedFile {
-            bytes: std::fs::metadata(&p).map_or(0, |m| m.len()),
-            path: p,
-        })
-        .collect();
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
-}
-
 fn hf_cache_dir() -> Option<PathBuf> {
     if let Some(h) = std::env::var_os("HF_HUB_CACHE").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(h));
@@ -101,32 +71,6 @@ fn hf_cache_dir() -> Option<PathBuf> {
         return Some(PathBuf::from(h).join("hub"));
     }
     std::env::home_dir().map(|h| h.join(".cache/huggingface/hub"))
-}
-
-fn artifact_counts(root: &Path) -> Vec<ArtifactCount> {
-    let Ok(kinds) = std::fs::read_dir(root) else {
-        return Vec::new();
-    };
-    let mut out: Vec<ArtifactCount> = kinds
-        .flatten()
-        .filter(|k| k.path().is_dir())
-        .map(|k| {
-            let files = dir_files(&k.path(), |p| {
-                !p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"))
-            });
-            ArtifactCount {
-                kind: k.file_name().to_string_lossy().into_owned(),
-                artifacts: files
-                    .iter()
-                    .filter(|f| f.path.extension().is_some_and(|e| e == "json"))
-                    .count(),
-                bytes: files.iter().map(|f| f.bytes).sum(),
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| a.kind.cmp(&b.kind));
-    out
 }
 
 /// What `models` reports. `model_dir` and `artifacts_dir` override the default locations.

@@ -23,6 +23,8 @@ use crate::table;
 
 /// `bridgex probe`: compute (or load) the dictionary probe of a pair.
 #[derive(clap::Args, Debug)]
+// A negative number is a value to check (`--top-rate -0.1`), not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// The language pair, SRC-TGT, e.g. en-sw
     #[arg(long, value_name = "SRC-TGT")]

@@ -24,6 +24,8 @@ use crate::table;
 
 /// `bridgex similarity`: overlap-count and cosine similarity of language neuron sets.
 #[derive(clap::Args, Debug)]
+// A negative number is a value to check (`--top-rate -0.1`), not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// Languages, comma-separated [default: the paper's 15: en,de,fr,it,pt,es,zh,ja,ar,he,id,tl,fi,hu,sw]
     #[arg(long, value_delimiter = ',', value_name = "CODES")]

@@ -24,6 +24,8 @@ use crate::table;
 
 /// `bridgex stats`: compute (or load) the FLORES-200 neuron statistics of languages.
 #[derive(clap::Args, Debug)]
+// A negative number is a value to check (`--top-rate -0.1`), not an unknown flag.
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// Languages, comma-separated, e.g. en,sw
     #[arg(long, value_delimiter = ',', required = true, value_name = "CODES")]

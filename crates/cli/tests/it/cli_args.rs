@@ -177,3 +177,107 @@ fn run_time_errors_name_the_fix() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("unknown device"), "{}", stderr(&o));
 }
+
+/// Every environment variable name the code of the workspace reads, from its sources.
+fn environment_variables_in_sources() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut names = std::collections::BTreeSet::new();
+    let mut stack = vec![root.join("crates")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if p.is_dir() {
+                // Production code only: tests and benches read their own variables.
+                if !matches!(name.as_str(), "tests" | "benches" | "examples" | "fuzz") {
+                    stack.push(p);
+                }
+            } else if name.ends_with(".rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                for prefix in ["\"BRIDGEX_", "\"HF_"] {
+                    for (i, _) in text.match_indices(prefix) {
+                        // `env!("…")` is read at build time, not from the user's environment.
+                        if text[..i].ends_with("env!(") {
+                            continue;
+                        }
+                        let rest = &text[i + 1..];
+                        let name: String = rest
+                            .chars()
+                            .take_while(|c| {
+                                c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_'
+                            })
+                            .collect();
+                        // A literal that is just a name (not a message that mentions one).
+                        if rest[name.len()..].starts_with('"') {
+                            names.insert(name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    names.into_iter().collect()
+}
+
+#[test]
+fn help_names_every_environment_variable_the_code_reads() {
+    let help = stdout(&bridgex(&["--help"]));
+    let names = environment_variables_in_sources();
+    assert!(names.len() >= 10, "{names:?}");
+    for n in names {
+        assert!(help.contains(&n), "--help does not mention {n}:\n{help}");
+    }
+}
+
+#[test]
+fn version_names_the_commit_and_features() {
+    let o = bridgex(&["--version"]);
+    assert!(o.status.success());
+    let v = stdout(&o);
+    assert!(v.starts_with("bridgex 0."), "{v}");
+    assert!(v.contains("commit ") && v.contains("features: "), "{v}");
+}
+
+#[test]
+fn completions_and_cache_work_without_a_model() {
+    let o = bridgex(&["completions", "bash"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("bridgex") && stdout(&o).contains("--pair"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let artifacts = dir.path().join("artifacts");
+    for kind in ["language-stats", "language-stats-checkpoint"] {
+        std::fs::create_dir_all(artifacts.join(kind)).unwrap();
+        std::fs::write(artifacts.join(kind).join("sw-0123456789abcdef.json"), "{}").unwrap();
+    }
+    let arts = artifacts.to_string_lossy().into_owned();
+    let o = bridgex(&["cache", "--artifacts-dir", &arts]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("language-stats-checkpoint (unfinished work)"));
+    let o = bridgex(&["cache", "--artifacts-dir", &arts, "--clear", "checkpoints"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Cleared 1"), "{}", stdout(&o));
+    assert!(!artifacts.join("language-stats-checkpoint").exists());
+    assert!(
+        artifacts.join("language-stats").exists(),
+        "the rest is kept"
+    );
+}
+
+#[test]
+fn batch_job_front_checks() {
+    // A negative number reaches the flag's own check instead of "unexpected argument".
+    let o = bridgex(&["bridge", "--pair", "en-sw", "--top-rate", "-0.1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a fraction"), "{}", stderr(&o));
+    // ISO 639-3 codes (as FLORES-200 uses them) name languages too.
+    let o = bridgex(&["bridge", "--pair", "eng-swh", "--candidates", "swh"]);
+    assert!(
+        stderr(&o).contains("a bridge must be a third language"),
+        "{}",
+        stderr(&o)
+    );
+    let o = bridgex(&["--threads", "0", "languages"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--threads"), "{}", stderr(&o));
+}

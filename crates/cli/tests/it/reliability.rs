@@ -112,3 +112,30 @@ fn an_unusable_out_or_artifacts_dir_fails_before_any_work() {
     assert!(err.contains("--artifacts-dir"), "{err}");
     assert_eq!(model.calls.total(), 0, "nothing was computed");
 }
+
+#[test]
+fn two_runs_in_the_same_state_write_the_same_bytes() {
+    use cli::{BridgeOptions, bridge};
+    use neuron_probe::{ArtifactStore, RunContext};
+
+    let (sc, inputs) = world();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = RunContext::new(ArtifactStore::new(dir.path().join("artifacts"))).quiet();
+    let run = |out: &str| {
+        let mut opts = BridgeOptions::new("en-sw".parse().unwrap());
+        opts.candidates = crate::common::CANDIDATES
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        opts.params.stats = crate::common::stats_params();
+        opts.params.probe = crate::common::probe_params();
+        opts.params.bridge.sets = crate::common::sets();
+        opts.out_dir = Some(dir.path().join(out));
+        let mut model = sc.model.clone();
+        bridge(&mut model, &inputs, &ctx, &opts).unwrap();
+        std::fs::read(dir.path().join(out).join("bridge-en-sw.json")).unwrap()
+    };
+    run("first");
+    // Both later runs find everything cached: their files must not differ (no timings).
+    assert_eq!(run("second"), run("third"));
+}
