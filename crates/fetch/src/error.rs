@@ -2,10 +2,24 @@
 
 use std::path::PathBuf;
 
-/// What to do when the network is unavailable; appended to data-file errors.
+/// What to do when the network is unavailable and no mirror is set; appended to data-file errors.
 pub(crate) const MIRROR_HINT: &str = "set BRIDGEX_DATA_MIRROR=DIR (or pass `--mirror DIR` to \
 `cargo xtask download`), where DIR is a copy of the BridgeX data folder with the same layout \
 (e.g. DIR/muse/full/en-de.txt)";
+
+/// The hint for a data file the store could not get: with a mirror set, where in the mirror
+/// the file should be; without one, how to set one.
+pub(crate) fn mirror_hint(mirror: Option<&std::path::Path>, path: &str) -> String {
+    match mirror {
+        Some(m) => format!(
+            "the mirror {} has no {path} (expected at {}); copy the file there, or point \
+             BRIDGEX_DATA_MIRROR at a complete copy of the data folder",
+            m.display(),
+            m.join(path).display()
+        ),
+        None => MIRROR_HINT.to_string(),
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -52,24 +66,26 @@ pub enum FetchError {
 
     #[error(
         "{path} (dataset {dataset}) cannot be downloaded, it is only distributed through data \
-         mirrors ({note}), and {detail}: {MIRROR_HINT}"
+         mirrors ({note}): {hint}"
     )]
     MirrorOnly {
         path: String,
         dataset: String,
         note: String,
-        /// Which mirror was tried, if any.
-        detail: String,
+        /// What to do about it, naming the mirror that was tried, if any.
+        hint: String,
     },
 
     #[error(
-        "{path} (dataset {dataset}) is not available: {source}. Without network access, {MIRROR_HINT}"
+        "{path} (dataset {dataset}) is not available: {source}. Without network access, {hint}"
     )]
     Unavailable {
         path: String,
         dataset: String,
         #[source]
         source: Box<FetchError>,
+        /// What to do about it, naming the mirror that was tried, if any.
+        hint: String,
     },
 
     #[error("converting {url} ({transform}): line {line}: {message}")]

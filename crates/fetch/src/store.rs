@@ -2,6 +2,7 @@
 
 use crate::download::fetch_url_to;
 use crate::error::FetchError;
+use crate::error::mirror_hint;
 use crate::fsutil::{FileLock, create_parent, persist, remove_if_exists, temp_next_to};
 use crate::hash::{hash_reader, sha256_bytes, sha256_file, stamp_matches, write_stamp};
 use crate::manifest::{Entry, Manifest, Transform};
@@ -262,10 +263,12 @@ impl DataStore {
                 entry.path
             );
         }
+        let hint = mirror_hint(self.mirror.as_deref(), &entry.path);
         let unavailable = |e: FetchError| FetchError::Unavailable {
             path: entry.path.clone(),
             dataset: entry.dataset.clone(),
             source: Box::new(e),
+            hint: hint.clone(),
         };
         let url = match (&entry.transform, &entry.url) {
             (Transform::MirrorOnly { note }, _) => {
@@ -273,10 +276,7 @@ impl DataStore {
                     path: entry.path.clone(),
                     dataset: entry.dataset.clone(),
                     note: note.clone(),
-                    detail: match &self.mirror {
-                        Some(m) => format!("the mirror {} has no such file", m.display()),
-                        None => format!("no mirror is configured ({ENV_DATA_MIRROR} is unset)"),
-                    },
+                    hint: hint.clone(),
                 });
             }
             (_, Some(url)) => url,

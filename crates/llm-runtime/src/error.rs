@@ -17,10 +17,15 @@ pub enum Error {
     Format { path: PathBuf, what: String },
     #[error("{origin}: tensor `{name}` is missing")]
     MissingTensor { origin: String, name: String },
-    #[error("{origin}: tensor `{name}` has shape {actual:?}, expected {expected:?}")]
+    #[error(
+        "{origin}: tensor `{name}`{} has shape {actual:?}, expected {expected:?}",
+        in_file(.file_name)
+    )]
     Shape {
         origin: String,
         name: String,
+        /// The tensor's name in the file, where it differs (GGUF).
+        file_name: Option<String>,
         expected: Vec<usize>,
         actual: Vec<usize>,
     },
@@ -40,6 +45,13 @@ pub enum Error {
     /// Writing or fetching a file (the message names it).
     #[error(transparent)]
     Fetch(#[from] fetch::FetchError),
+}
+
+/// ` (`blk.0.ffn_up.weight` in the file)`, or nothing.
+fn in_file(name: &Option<String>) -> String {
+    name.as_ref()
+        .map(|n| format!(" (`{n}` in the file)"))
+        .unwrap_or_default()
 }
 
 impl Error {

@@ -38,4 +38,9 @@ pub trait WeightSource {
     fn tensor(&self, name: &str) -> Result<HostTensor>;
     /// Human-readable origin (a path) used in error messages.
     fn origin(&self) -> String;
+    /// The name the file itself gives the tensor `name`, where it differs (GGUF), so messages
+    /// can name what people find in the file.
+    fn file_name(&self, _name: &str) -> Option<String> {
+        None
+    }
 }

@@ -390,6 +390,34 @@ pub fn task_coverage(task: TaskArg, pair: &LanguagePair) -> Option<String> {
     }
 }
 
+/// The tasks whose data covers language `code`: BLI (a dictionary from English), MT (FLORES-200
+/// devtest), XCOPA, SIB-200 and Belebele, as the data manifest and the task files have them.
+pub fn language_tasks(code: &str) -> Vec<&'static str> {
+    let Ok(lang) = langs::get(code) else {
+        return Vec::new();
+    };
+    let manifest = fetch::Manifest::embedded().ok();
+    let has_file = |rel: String| manifest.as_ref().is_some_and(|m| m.get(&rel).is_ok());
+    let other = if lang.code == "en" { "de" } else { "en" };
+    let mut tasks = Vec::new();
+    if muse_dict::plan_pair(other, lang.code, Split::Test).is_ok() {
+        tasks.push("bli");
+    }
+    if has_file(corpora::flores::devtest_rel(lang.flores)) {
+        tasks.push("mt");
+    }
+    if XCOPA_LANGUAGES.contains(&lang.code) {
+        tasks.push("xcopa");
+    }
+    if has_file(corpora::sib200::split_rel(lang.flores, "test")) {
+        tasks.push("sib");
+    }
+    if BELEBELE_LANGUAGES.contains(&lang.code) {
+        tasks.push("belebele");
+    }
+    tasks
+}
+
 pub fn eval_command<M: AppModel + ?Sized>(
     model: &mut M,
     inputs: &dyn Inputs,

@@ -34,6 +34,9 @@ pub struct LanguageRow {
     pub paper: bool,
     /// A default candidate bridge (en de fr it pt es).
     pub default_candidate: bool,
+    /// The tasks whose data covers the language (`bli` from English, `mt`, `xcopa`, `sib`,
+    /// `belebele`).
+    pub tasks: Vec<String>,
 }
 
 /// Every language of the registry, in registry order.
@@ -51,6 +54,10 @@ pub fn languages() -> Vec<LanguageRow> {
             tier: l.tier.to_string(),
             paper: paper.contains(&l.code),
             default_candidate: overlap::DEFAULT_CANDIDATES.contains(&l.code),
+            tasks: super::eval::language_tasks(l.code)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
         })
         .collect()
 }
@@ -67,6 +74,7 @@ pub fn render_languages(rows: &[LanguageRow]) -> String {
             "tier",
             "paper",
             "default bridge",
+            "tasks with data",
         ],
         usize::MAX,
     );
@@ -81,6 +89,7 @@ pub fn render_languages(rows: &[LanguageRow]) -> String {
             r.tier.clone(),
             if r.paper { "yes" } else { "" }.to_string(),
             if r.default_candidate { "yes" } else { "" }.to_string(),
+            r.tasks.join(" "),
         ]);
     }
     let paper = rows.iter().filter(|r| r.paper).count();

@@ -389,6 +389,11 @@ fn languages_table_lists_the_registry() {
     assert_eq!(sw.native_name, "kiswahili");
     let text = cli::render_languages(&rows);
     assert!(text.contains("swh_Latn") && text.contains("中文") && text.contains("עִברִית"));
+    // Which tasks have data, from the manifest and the task files: Swahili has a Wiktionary
+    // list, FLORES, XCOPA and SIB-200 but no Belebele; German has Belebele.
+    assert_eq!(sw.tasks, ["bli", "mt", "xcopa", "sib"]);
+    let de = rows.iter().find(|r| r.code == "de").unwrap();
+    assert!(de.tasks.contains(&"belebele".to_string()), "{:?}", de.tasks);
 }
 
 #[test]

@@ -208,3 +208,23 @@ fn concurrent_requests_for_one_file_agree() {
     );
     assert_eq!(std::fs::read(store.root().join(rel)).unwrap(), want);
 }
+
+#[test]
+fn a_file_missing_from_the_mirror_is_named_where_the_mirror_should_have_it() {
+    // The reliability issue: the hint said "set BRIDGEX_DATA_MIRROR" although it was set.
+    let dir = tempfile::tempdir().unwrap();
+    let empty_mirror = dir.path().join("mirror");
+    std::fs::create_dir_all(&empty_mirror).unwrap();
+    let store = DataStore::new(dir.path().join("data"), Some(empty_mirror.clone())).unwrap();
+    let e = store.file("belebele/README.md").unwrap_err().to_string();
+    let expected_at = empty_mirror.join("belebele/README.md");
+    assert!(
+        e.contains(&format!("expected at {}", expected_at.display())),
+        "{e}"
+    );
+    assert!(!e.contains("set BRIDGEX_DATA_MIRROR=DIR"), "{e}");
+    // Without a mirror the hint says how to set one.
+    let store = DataStore::new(dir.path().join("data2"), None).unwrap();
+    let e = store.file("belebele/README.md").unwrap_err().to_string();
+    assert!(e.contains("set BRIDGEX_DATA_MIRROR=DIR"), "{e}");
+}

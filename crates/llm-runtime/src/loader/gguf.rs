@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::names::{QkKind, gguf_to_hf, is_permuted_qk, unpermute_qk};
+use super::names::{QkKind, gguf_to_hf, hf_to_gguf, is_permuted_qk, unpermute_qk};
 use crate::error::{Error, Result};
 use crate::family::keys::{GgufKeys, to_usize};
 use crate::family::{Architecture, ModelConfig, RopeScaling, unsupported_architecture};
@@ -98,10 +98,20 @@ impl WeightSource for GgufWeights {
     }
 
     fn tensor(&self, name: &str) -> Result<HostTensor> {
-        let gguf = self.names.get(name).ok_or_else(|| Error::MissingTensor {
-            origin: self.origin(),
-            name: name.to_string(),
-        })?;
+        let gguf = self
+            .names
+            .get(name)
+            .ok_or_else(|| match self.file_name(name) {
+                // Name it as the file would: that is what people look for in a GGUF dump.
+                Some(g) => Error::format(
+                    self.file.path(),
+                    format!("tensor `{g}` ({name} in Hugging Face terms) is missing"),
+                ),
+                None => Error::MissingTensor {
+                    origin: self.origin(),
+                    name: name.to_string(),
+                },
+            })?;
         let info = self
             .file
             .tensor_info(gguf)
@@ -128,6 +138,13 @@ impl WeightSource for GgufWeights {
 
     fn origin(&self) -> String {
         self.file.path().display().to_string()
+    }
+
+    fn file_name(&self, name: &str) -> Option<String> {
+        self.names
+            .get(name)
+            .cloned()
+            .or_else(|| hf_to_gguf(self.config.architecture, name))
     }
 }
 

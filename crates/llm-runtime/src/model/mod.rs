@@ -126,6 +126,7 @@ fn fetch(ws: &dyn WeightSource, name: &str, shape: &[usize]) -> Result<HostTenso
         return Err(Error::Shape {
             origin: ws.origin(),
             name: name.to_string(),
+            file_name: ws.file_name(name).filter(|f| f != name),
             expected: shape.to_vec(),
             actual: t.shape.clone(),
         });
