@@ -1,5 +1,6 @@
 //! Project automation behind `cargo xtask` (alias in `.cargo/config.toml`). The library part
-//! holds what tests drive directly: [`reproduce`], the whole study in one call.
+//! holds what tests drive directly: [`reproduce`], the whole study in one call, and [`fuzz`],
+//! the fuzz campaign over the readers of untrusted files.
 //!
 //! ```no_run
 //! // The study on the default model, two pairs, word translation only, 20 items per route.
@@ -16,4 +17,5 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod fuzz;
 pub mod reproduce;

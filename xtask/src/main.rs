@@ -29,15 +29,22 @@ enum Command {
     Manifest(manifest::Args),
     /// The whole study: 15 pairs, bridge rankings, every task under every baseline, REPORT.md.
     Reproduce(Box<reproduce_cmd::Args>),
+    /// A seeded fuzz campaign over the GGUF, safetensors, dictionary and JSON Lines readers.
+    Fuzz(xtask::fuzz::Args),
 }
 
 fn main() -> ExitCode {
-    // Warnings by default; RUST_LOG overrides (reproduce shows progress bars instead).
-    cli::app::init_logging(0);
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    // Warnings by default; RUST_LOG overrides (reproduce shows progress bars instead). The fuzz
+    // campaign's inputs are meant to be refused: their warnings would drown the report.
+    if !matches!(cli.command, Command::Fuzz(_)) {
+        cli::app::init_logging(0);
+    }
+    let result = match cli.command {
         Command::Download(args) => download::run(args),
         Command::Manifest(args) => manifest::run(args),
         Command::Reproduce(args) => reproduce_cmd::run(*args),
+        Command::Fuzz(args) => xtask::fuzz::run(args),
     };
     match result {
         Ok(code) => code,

@@ -2,3 +2,4 @@
 //! crate and its dependencies are linked once.
 
 mod download;
+mod fuzz;

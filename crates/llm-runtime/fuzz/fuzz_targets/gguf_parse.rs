@@ -4,7 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use llm_runtime::WeightSource;
-use llm_runtime::gguf::{GgufFile, GgufWeights};
+use llm_runtime::gguf::GgufFile;
+use llm_runtime::loader::GgufWeights;
 use llm_runtime::tokenizer::Tokenizer;
 
 fuzz_target!(|data: &[u8]| {
