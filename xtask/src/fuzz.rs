@@ -107,6 +107,15 @@ pub fn run_target(target: Target, executions: u64, seed: u64, scratch: &Path) ->
         };
         let input = mutate(&mut rng, &seed_input);
         let heavy = i % 50 == 0;
+        if heavy {
+            // An allocation failure aborts the process, which no catch_unwind sees: the input
+            // of every model build is on disk first.
+            let _ = std::fs::create_dir_all(crash_dir());
+            let _ = std::fs::write(
+                crash_dir().join(format!("{target:?}-last-heavy.bin")),
+                &input,
+            );
+        }
         let outcome = catch_unwind(AssertUnwindSafe(|| match target {
             Target::Gguf => exercise_gguf(&input, heavy),
             Target::Safetensors => exercise_hf(&input, scratch),

@@ -220,6 +220,26 @@ impl Transformer {
             (device.device(), dtype.burn()),
         );
 
+        // The layer count comes from the file's metadata: check it against the tensors before
+        // sizing anything by it (a corrupt count once asked for terabytes).
+        let present = names
+            .iter()
+            .filter_map(|n| {
+                n.strip_prefix("model.layers.")?
+                    .split('.')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .max()
+            .map_or(0, |i| i + 1);
+        if c.num_layers > present {
+            return Err(Error::Invalid(format!(
+                "{}: config: {} layers, but the weights hold layers 0..{present}",
+                ws.origin(),
+                c.num_layers
+            )));
+        }
         let mut layers = Vec::with_capacity(c.num_layers);
         for i in 0..c.num_layers {
             let p = format!("model.layers.{i}");

@@ -575,3 +575,28 @@ fn real_model_truncated_or_flipped() {
         assert!(r.is_ok(), "flip at {at} panicked");
     }
 }
+
+#[test]
+fn a_layer_count_beyond_the_tensors_is_refused_not_allocated() {
+    // Found by `cargo xtask fuzz` (seed 2): `block_count` mutated to 2^30 + 1 made the model
+    // ask for 6.8 TB of layers and abort.
+    let mut bytes = small_model();
+    let key = b"gemma3.block_count";
+    let at = bytes
+        .windows(key.len())
+        .position(|w| w == key)
+        .expect("the key")
+        + key.len()
+        + 4; // value type u32
+    bytes[at..at + 4].copy_from_slice(&(1u32 << 30 | 1).to_le_bytes());
+    let f = GgufFile::from_bytes(bytes, "m.gguf").unwrap();
+    let w = GgufWeights::from_file(f).unwrap();
+    let e = llm_runtime::Transformer::from_weights(
+        &w,
+        &llm_runtime::RuntimeDevice::cpu(),
+        llm_runtime::Dtype::F32,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_contains(&e, &["m.gguf", "1073741825 layers", "hold layers 0..1"]);
+}
