@@ -9,7 +9,7 @@
 //!                  [--dtypes f32,bf16] [--prompts 2x24]
 //! gpu_bench speed  --model (FILE.gguf | random:llama3-8b | random:gemma3-270m)
 //!                  [--device cuda] [--dtype bf16] [--prefill 16x2048] [--decode 64x32+64]
-//!                  [--iters 3] [--skip-decode]
+//!                  [--iters 3] [--skip-decode] [--decode-batch-tokens N]
 //! ```
 //!
 //! - `parity` loads the GGUF on the CPU (f32, the reference implementation of this crate) and
@@ -354,7 +354,15 @@ fn speed(args: &Args) -> Result<()> {
     // All rows in one batch, as the peer decodes them: the decode's own row cap and token
     // budget (the prefill's budget could split it).
     tf.set_generation_rows(rows);
-    tf.set_batch_tokens(rows * prompt);
+    // `--decode-batch-tokens N` splits the rows into smaller batches (N / prompt rows each),
+    // as a small token budget did when one-row batches failed with CUDA error 700.
+    let budget = match args.get("decode-batch-tokens") {
+        Some(n) => n
+            .parse()
+            .map_err(|_| Error::Invalid("--decode-batch-tokens".into()))?,
+        None => rows * prompt,
+    };
+    tf.set_batch_tokens(budget);
     let prompts = random_ids(rows, prompt, c.vocab_size, 2);
     let no_text = |_: &[u32]| -> Result<String> { Ok(String::new()) };
     // Warm-up like the peer's (4 new tokens), then the timed run.
