@@ -6,7 +6,7 @@ use overlap::{NeuronSet, PairNeurons, ProbeTensor};
 
 use crate::layer::{Prepared, Workspace, check_engine, score_prepared};
 use crate::linalg::parallel_map;
-use crate::{HsicConfig, HsicError, LayerScore, LayerWindow, ScoreKind};
+use crate::{HsicConfig, HsicError, LayerAggregation, LayerScore, LayerWindow, ScoreKind};
 
 /// One layer of one candidate. `score` is `None` when the overlap set or the bridge set has no
 /// neuron in that layer (or, with `all_layers` off, when the layer is outside the window and
@@ -83,6 +83,106 @@ pub fn bridge_score(
         used: scores.len(),
         degenerate_skipped,
     }
+}
+
+/// The bridge scores of all candidates under `config`'s layer aggregation: each candidate's
+/// window layers with a score ([`LayerAggregation::SkipMissing`], [`bridge_score`]), the window
+/// layers where every candidate has one ([`LayerAggregation::Common`]), or every window layer
+/// with a missing one counting 0 ([`LayerAggregation::MissingAsZero`], the reference code's).
+/// Degenerate layers count only with `keep_degenerate_layers`.
+pub fn bridge_scores(
+    candidates: &[&[LayerEntry]],
+    window: LayerWindow,
+    config: &HsicConfig,
+) -> Vec<WindowMean> {
+    let keep = config.keep_degenerate_layers;
+    let usable = |e: &LayerEntry| {
+        e.score
+            .as_ref()
+            .filter(|s| keep || !s.degenerate)
+            .map(|s| s.score)
+    };
+    let degenerate_in = |layers: &[LayerEntry]| {
+        layers
+            .iter()
+            .filter(|e| window.contains(e.layer))
+            .filter(|e| e.score.as_ref().is_some_and(|s| s.degenerate) && !keep)
+            .count()
+    };
+    match config.aggregation {
+        LayerAggregation::SkipMissing => candidates
+            .iter()
+            .map(|layers| bridge_score(layers, window, keep))
+            .collect(),
+        LayerAggregation::Common => {
+            let common: Vec<usize> = window
+                .layers()
+                .filter(|&l| {
+                    candidates
+                        .iter()
+                        .all(|layers| layers.iter().any(|e| e.layer == l && usable(e).is_some()))
+                })
+                .collect();
+            candidates
+                .iter()
+                .map(|layers| {
+                    let scores: Vec<f64> = layers
+                        .iter()
+                        .filter(|e| common.contains(&e.layer))
+                        .filter_map(usable)
+                        .collect();
+                    WindowMean {
+                        score: (!scores.is_empty())
+                            .then(|| scores.iter().sum::<f64>() / scores.len() as f64),
+                        used: scores.len(),
+                        degenerate_skipped: degenerate_in(layers),
+                    }
+                })
+                .collect()
+        }
+        LayerAggregation::MissingAsZero => candidates
+            .iter()
+            .map(|layers| {
+                let total: f64 = window
+                    .layers()
+                    .map(|l| {
+                        layers
+                            .iter()
+                            .find(|e| e.layer == l)
+                            .and_then(usable)
+                            .unwrap_or(0.0)
+                    })
+                    .sum();
+                let used = layers
+                    .iter()
+                    .filter(|e| window.contains(e.layer) && usable(e).is_some())
+                    .count();
+                WindowMean {
+                    score: Some(total / window.len() as f64),
+                    used,
+                    degenerate_skipped: degenerate_in(layers),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The row subsets [`EqualSizes`] draws for one (candidate, layer): `draws` seeded subsets of
+/// `m` of `0..n`, each sorted (one subset, the whole set, when `m >= n`).
+pub fn equal_size_subsets(n: usize, m: usize, draws: usize, seed: u64) -> Vec<Vec<usize>> {
+    use rand::SeedableRng;
+    use rand::seq::index::sample;
+    if m >= n {
+        return vec![(0..n).collect()];
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..draws.max(1))
+        .map(|_| {
+            let mut v = sample(&mut rng, n, m).into_vec();
+            v.sort_unstable();
+            v
+        })
+        .collect()
 }
 
 /// Score every candidate bridge set against the overlap set, layer by layer, and rank them.
@@ -185,10 +285,29 @@ pub fn rank_bridges(
     .into_iter()
     .collect::<Result<_, HsicError>>()?;
 
-    // Phase 2: one job per (candidate, layer) with both sets non-empty.
+    // Phase 2: one job per (candidate, layer) with both sets non-empty (and as large as
+    // `min_set_size` asks).
+    let min = config.min_set_size.max(1);
     let jobs: Vec<(usize, usize)> = (0..candidates.len())
         .flat_map(|c| (0..computed.len()).map(move |k| (c, k)))
-        .filter(|&(c, k)| xs[k].is_some() && !candidates[c].1.layer(computed[k]).is_empty())
+        .filter(|&(c, k)| {
+            let l = computed[k];
+            xs[k].is_some()
+                && overlap.layer(l).len() >= min
+                && candidates[c].1.layer(l).len() >= min
+        })
+        .collect();
+    // With equal sizes, every set of a layer is cut to the smallest of the layer's jobs.
+    let equal_to: Vec<usize> = computed
+        .iter()
+        .enumerate()
+        .map(|(k, &l)| {
+            jobs.iter()
+                .filter(|&&(_, kk)| kk == k)
+                .map(|&(c, _)| candidates[c].1.layer(l).len())
+                .min()
+                .unwrap_or(0)
+        })
         .collect();
     let results = parallel_map(
         &jobs,
@@ -199,22 +318,50 @@ pub fn rank_bridges(
                 what: "job",
                 detail: "missing X".into(),
             })?;
-            ws.y.fill(
-                rows_of(candidates[c].1.layer(computed[k]))?.into_iter(),
-                samples,
-                false,
-                &mut ws.dist,
-            )?;
-            Ok(score_prepared(
-                x,
-                &ws.y,
-                config.kind,
-                config.engine,
-                false,
-                &mut ws.all,
-                &mut ws.series,
-            )?
-            .0)
+            let ids = candidates[c].1.layer(computed[k]);
+            let subsets = match config.equal_sizes {
+                Some(eq) => equal_size_subsets(
+                    ids.len(),
+                    equal_to[k],
+                    eq.draws,
+                    eq.seed ^ ((c as u64) << 32 | computed[k] as u64),
+                ),
+                None => vec![(0..ids.len()).collect()],
+            };
+            let mut mean: Option<LayerScore> = None;
+            for subset in &subsets {
+                let rows = rows_of(&subset.iter().map(|&i| ids[i]).collect::<Vec<_>>())?;
+                ws.y.fill(rows.into_iter(), samples, false, &mut ws.dist)?;
+                let (s, _) = score_prepared(
+                    x,
+                    &ws.y,
+                    config.kind,
+                    config.engine,
+                    config.sigma,
+                    false,
+                    &mut ws.all,
+                    &mut ws.series,
+                )?;
+                mean = Some(match mean {
+                    None => s,
+                    Some(mut acc) => {
+                        acc.score += s.score;
+                        acc.sigma += s.sigma;
+                        acc.degenerate |= s.degenerate;
+                        acc.truncation_bound += s.truncation_bound;
+                        acc
+                    }
+                });
+            }
+            let mut layer = mean.ok_or(HsicError::Internal {
+                what: "job",
+                detail: "no subset".into(),
+            })?;
+            let draws = subsets.len() as f64;
+            layer.score /= draws;
+            layer.sigma /= draws;
+            layer.truncation_bound /= draws;
+            Ok(layer)
         },
     );
 
@@ -229,9 +376,10 @@ pub fn rank_bridges(
     for (&(c, k), result) in jobs.iter().zip(results) {
         per_candidate[c][k].score = Some(result?);
     }
+    let layer_refs: Vec<&[LayerEntry]> = per_candidate.iter().map(Vec::as_slice).collect();
+    let means = bridge_scores(&layer_refs, window, config);
     let mut scored: Vec<CandidateScore> = Vec::with_capacity(candidates.len());
-    for ((name, _), layers) in candidates.iter().zip(per_candidate) {
-        let mean = bridge_score(&layers, window, config.keep_degenerate_layers);
+    for (((name, _), layers), mean) in candidates.iter().zip(per_candidate).zip(means) {
         scored.push(CandidateScore {
             candidate: name.to_string(),
             layers,

@@ -53,6 +53,40 @@ impl Default for Engine {
     }
 }
 
+/// Where the kernel bandwidth σ of a layer comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SigmaRule {
+    /// The reference code's: the median distance over the rows of X (overlap) and Y (the
+    /// candidate's bridge set) together. σ then depends on |B_k|, and the score with it.
+    #[default]
+    Pooled,
+    /// The median distance over the overlap rows alone: one σ per layer, the same for every
+    /// candidate, so candidates are compared on one kernel scale.
+    Overlap,
+}
+
+/// Which window layers a candidate's bridge score averages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerAggregation {
+    /// The layers where the candidate has a score; candidates may average different layers.
+    #[default]
+    SkipMissing,
+    /// The layers where every candidate has a score, the same for all.
+    Common,
+    /// Every window layer, a layer without a score counting 0: the reference code's rule.
+    MissingAsZero,
+}
+
+/// Bridge sets of one size per layer: each candidate's set is subsampled (without replacement)
+/// to the smallest non-empty set of the layer, `draws` times, and the layer scores averaged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EqualSizes {
+    pub draws: usize,
+    pub seed: u64,
+}
+
 /// Options of the bridge scorer.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct HsicConfig {
@@ -68,4 +102,32 @@ pub struct HsicConfig {
     /// dozen layers one of them outweighs the rest (seen on Gemma 3 270M, docs/examples).
     #[serde(default)]
     pub keep_degenerate_layers: bool,
+    /// Where σ comes from (default: the reference code's pooled median).
+    #[serde(default)]
+    pub sigma: SigmaRule,
+    /// Which window layers enter a bridge score.
+    #[serde(default)]
+    pub aggregation: LayerAggregation,
+    /// Layers where the overlap set or the bridge set has fewer neurons than this get no score
+    /// (0 or 1: any non-empty set). Generalises the σ-collapse rule, which always applies.
+    #[serde(default)]
+    pub min_set_size: usize,
+    /// Compare bridge sets of equal size in each layer.
+    #[serde(default)]
+    pub equal_sizes: Option<EqualSizes>,
+}
+
+impl HsicConfig {
+    /// The reference code's rule exactly: pooled σ, bridge sets as selected, every window layer
+    /// with a missing layer counting 0 and collapsed layers counting their score.
+    pub fn reference_rule(self) -> Self {
+        HsicConfig {
+            sigma: SigmaRule::Pooled,
+            aggregation: LayerAggregation::MissingAsZero,
+            min_set_size: 0,
+            equal_sizes: None,
+            keep_degenerate_layers: true,
+            ..self
+        }
+    }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::prep::{
     DistScratch, Distances, Rows, SIGMA_FLOOR, max_mean, sigma, upper_distances_into, zscore_into,
 };
-use crate::{Engine, HsicError, ScoreKind, dense, series};
+use crate::{Engine, HsicError, ScoreKind, SigmaRule, dense, series};
 
 /// Which engine produced a layer score, and with what expansion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,17 +109,22 @@ pub(crate) fn check_engine(engine: Engine) -> Result<(), HsicError> {
 
 /// Score one layer; `M` is returned only when `want_matrix` (the bridge ranking needs the score
 /// alone and keeps `M` in the worker's buffers).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn score_prepared(
     x: &Prepared,
     y: &Prepared,
     kind: ScoreKind,
     engine: Engine,
+    sigma_rule: SigmaRule,
     want_matrix: bool,
     all: &mut Vec<f64>,
     ws: &mut series::Workspace,
 ) -> Result<(LayerScore, Option<Vec<f64>>), HsicError> {
     let (n1, n2) = (x.rows.n, y.rows.n);
-    let sig = sigma((&x.rows, &x.dist), (&y.rows, &y.dist), all);
+    let sig = match sigma_rule {
+        SigmaRule::Pooled => sigma(&[(&x.rows, &x.dist), (&y.rows, &y.dist)], all),
+        SigmaRule::Overlap => sigma(&[(&x.rows, &x.dist)], all),
+    };
     let series_info = match engine {
         Engine::Dense => None,
         Engine::Series { tol } => Some(
@@ -225,6 +230,7 @@ pub fn pair_matrix(
         &py,
         kind,
         engine,
+        SigmaRule::Pooled,
         true,
         &mut Vec::new(),
         &mut series::Workspace::default(),

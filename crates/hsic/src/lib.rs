@@ -97,9 +97,12 @@ mod series;
 mod window;
 
 pub use bridge::{
-    BridgeRanking, CandidateScore, LayerEntry, WindowMean, bridge_score, rank_bridges, rank_pair,
+    BridgeRanking, CandidateScore, LayerEntry, WindowMean, bridge_score, bridge_scores,
+    equal_size_subsets, rank_bridges, rank_pair,
 };
-pub use config::{DEFAULT_TOL, Engine, HsicConfig, ScoreKind};
+pub use config::{
+    DEFAULT_TOL, Engine, EqualSizes, HsicConfig, LayerAggregation, ScoreKind, SigmaRule,
+};
 pub use error::HsicError;
 pub use layer::{EngineUsed, LayerScore, PairMatrix, layer_score, pair_matrix};
 pub use window::LayerWindow;

@@ -138,35 +138,36 @@ pub(crate) struct DistScratch {
 /// `m̂ - 2E` are then certainly below the median, those above `m̂ + 2E` certainly above, and
 /// the exact median is the matching order statistic of the few entries in between, recomputed
 /// in f64.
-pub(crate) fn sigma(x: (&Rows, &Distances), y: (&Rows, &Distances), all: &mut Vec<f64>) -> f64 {
-    sigma_median(x, y, all) + SIGMA_FLOOR
+pub(crate) fn sigma(sides: &[(&Rows, &Distances)], all: &mut Vec<f64>) -> f64 {
+    sigma_median(sides, all) + SIGMA_FLOOR
 }
 
 /// The `+1e-6` of the reference bandwidth: σ equals it exactly when the median distance is 0.
 pub(crate) const SIGMA_FLOOR: f64 = 1e-6;
 
-/// The lower median of [`sigma`]'s multiset, without the floor.
-fn sigma_median(x: (&Rows, &Distances), y: (&Rows, &Distances), all: &mut Vec<f64>) -> f64 {
-    let (n1, n2) = (x.0.n, y.0.n);
-    let total = n1 * n1 + n2 * n2;
+/// The lower median of [`sigma`]'s multiset (every side's `n x n` distances, self-distances
+/// included), without the floor.
+fn sigma_median(sides: &[(&Rows, &Distances)], all: &mut Vec<f64>) -> f64 {
+    let total: usize = sides.iter().map(|(r, _)| r.n * r.n).sum();
     let k = (total - 1) / 2; // 0-based rank of the lower median
-    let zeros = n1 + n2;
+    let zeros: usize = sides.iter().map(|(r, _)| r.n).sum();
     if k < zeros {
         return 0.0;
     }
     let t = (k - zeros) / 2;
     all.clear();
-    all.extend_from_slice(&x.1.d);
-    all.extend_from_slice(&y.1.d);
+    for (_, d) in sides {
+        all.extend_from_slice(&d.d);
+    }
     let approx = *all.select_nth_unstable_by(t, f64::total_cmp).1;
-    let e = x.1.err.max(y.1.err);
+    let e = sides.iter().map(|(_, d)| d.err).fold(0.0, f64::max);
     if e == 0.0 {
         return approx;
     }
     let (lo, hi) = (approx - 2.0 * e, approx + 2.0 * e);
     let mut below = 0;
     all.clear();
-    for (rows, dist) in [x, y] {
+    for &(rows, dist) in sides {
         let mut idx = 0;
         for a in 0..rows.n {
             for b in a + 1..rows.n {
@@ -189,7 +190,7 @@ fn sigma_median(x: (&Rows, &Distances), y: (&Rows, &Distances), all: &mut Vec<f6
     }
     // Unreachable by the argument above; recompute every distance rather than trust it.
     all.clear();
-    for rows in [x.0, y.0] {
+    for (rows, _) in sides {
         for a in 0..rows.n {
             for b in a + 1..rows.n {
                 all.push(direct(rows.row(a), rows.row(b)));
@@ -258,8 +259,8 @@ mod tests {
             dy.err
         );
         let mut all = Vec::new();
-        let exact = sigma((&x, &dx), (&y, &dy_exact), &mut all);
-        let refined = sigma((&x, &dx), (&y, &dy), &mut all);
+        let exact = sigma(&[(&x, &dx), (&y, &dy_exact)], &mut all);
+        let refined = sigma(&[(&x, &dx), (&y, &dy)], &mut all);
         assert!(
             (exact - refined).abs() <= 1e-12 * exact,
             "{exact} vs {refined}"
@@ -267,8 +268,8 @@ mod tests {
         // The median among Y's distances only (X a single row): 4900 + 1 entries.
         let x1 = rows(1, 200, 3);
         upper_distances_into(&x1, true, &mut scratch, &mut dx).unwrap();
-        let exact = sigma((&x1, &dx), (&y, &dy_exact), &mut all);
-        let refined = sigma((&x1, &dx), (&y, &dy), &mut all);
+        let exact = sigma(&[(&x1, &dx), (&y, &dy_exact)], &mut all);
+        let refined = sigma(&[(&x1, &dx), (&y, &dy)], &mut all);
         assert!(
             (exact - refined).abs() <= 1e-12 * exact,
             "{exact} vs {refined}"

@@ -3,3 +3,4 @@
 
 mod hsic;
 mod naive;
+mod rules;

@@ -53,6 +53,11 @@ pub fn lower_median(mut v: Vec<f64>) -> f64 {
 }
 
 pub fn naive(x: &[Vec<f32>], y: &[Vec<f32>]) -> Naive {
+    naive_sigma_from(x, y, false)
+}
+
+/// [`naive`] with σ from the rows of X alone when `overlap_only` (the size-fair rule).
+pub fn naive_sigma_from(x: &[Vec<f32>], y: &[Vec<f32>], overlap_only: bool) -> Naive {
     let (zx, zy) = (zscore(x), zscore(y));
     let s = zx[0].len();
     let dist = |a: &[f64], b: &[f64]| {
@@ -63,7 +68,12 @@ pub fn naive(x: &[Vec<f32>], y: &[Vec<f32>]) -> Naive {
             .sqrt()
     };
     let mut all = Vec::new();
-    for z in [&zx, &zy] {
+    let sides: Vec<&Vec<Vec<f64>>> = if overlap_only {
+        vec![&zx]
+    } else {
+        vec![&zx, &zy]
+    };
+    for z in sides {
         for a in z.iter() {
             for b in z.iter() {
                 all.push(dist(a, b));
