@@ -61,6 +61,8 @@ pub struct LayerSeries {
     pub highlight: bool,
     /// Points to circle as suspect (same length as `values`; empty = none).
     pub flagged: Vec<bool>,
+    /// A 95% interval per layer, drawn as a whisker (empty = none).
+    pub intervals: Vec<Option<(f64, f64)>>,
 }
 
 /// A per-layer figure.
@@ -224,8 +226,11 @@ fn draw_layers<DB: DrawingBackend>(
     let values: Vec<f64> = figure
         .series
         .iter()
-        .flat_map(|s| s.values.iter().flatten().copied())
-        .filter(|v| v.is_finite())
+        .flat_map(|s| {
+            let ends = s.intervals.iter().flatten().flat_map(|&(a, b)| [a, b]);
+            s.values.iter().flatten().copied().chain(ends)
+        })
+        .filter(|v| v.is_finite() && (!log || *v > 0.0))
         .map(ty)
         .collect();
     let (mut lo, mut hi) = values
@@ -299,9 +304,31 @@ fn draw_layers<DB: DrawingBackend>(
     }
 
     let mut any_flagged = false;
+    let n_series = figure.series.len() as f64;
     for (i, s) in figure.series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let width = if s.highlight { 4 } else { 2 };
+        // Whiskers side by side within a layer, so series do not hide each other's.
+        let dx = 0.5 * (i as f64 - (n_series - 1.0) / 2.0) / n_series.max(1.0);
+        let whiskers: Vec<(f64, f64, f64)> = s
+            .intervals
+            .iter()
+            .enumerate()
+            .filter_map(|(layer, iv)| {
+                let (a, b) = (*iv)?;
+                (a.is_finite() && b.is_finite() && (!log || a > 0.0))
+                    .then(|| (layer as f64 + dx, ty(a), ty(b)))
+            })
+            .collect();
+        for &(x, a, b) in &whiskers {
+            chart
+                .draw_series([
+                    PathElement::new(vec![(x, a), (x, b)], color.stroke_width(1)),
+                    PathElement::new(vec![(x - 0.06, a), (x + 0.06, a)], color.stroke_width(1)),
+                    PathElement::new(vec![(x - 0.06, b), (x + 0.06, b)], color.stroke_width(1)),
+                ])
+                .map_err(draw_err)?;
+        }
         let transformed: Vec<Option<f64>> = s.values.iter().map(|v| v.map(ty)).collect();
         for run in runs(&transformed) {
             chart
@@ -557,6 +584,7 @@ mod tests {
             values: v,
             highlight: false,
             flagged: Vec::new(),
+            intervals: Vec::new(),
         };
         assert!(LayerFigure::wants_log(&[series(vec![
             Some(0.1),

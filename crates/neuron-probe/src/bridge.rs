@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use hsic::{LayerWindow, ScoreKind};
 use overlap::{LanguageSets, ModelShape, ProbeTensor, SetMethod, SimilarityMatrices, StatsTable};
 
+use crate::confidence::Confidence;
 use crate::error::{ProbeError, Result};
 use crate::model::ModelIdentity;
 use crate::params::{BridgeParams, PipelineParams};
@@ -89,6 +90,9 @@ pub struct BridgeReport {
     pub params: BridgeParams,
     /// Every setting of the stages before, when [`crate::pipeline::bridge_for_pair`] ran them.
     pub pipeline: Option<PipelineParams>,
+    /// Win rates, score intervals and the verdict from resampling the probe, when asked for.
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
     pub model: ModelIdentity,
 }
 
@@ -147,6 +151,79 @@ pub fn similarity(
     Ok(overlap::similarity_matrices(&table, &sets, languages)?)
 }
 
+/// What every scoring of one pair shares, checked once: the pair, the candidates, the
+/// language sets (from the statistics alone) and the model shape.
+pub(crate) struct ScoringSetup<'a> {
+    pub source: &'a str,
+    pub target: &'a str,
+    pub candidates: Vec<&'a str>,
+    pub sets: LanguageSets,
+    pub shape: ModelShape,
+}
+
+impl<'a> ScoringSetup<'a> {
+    pub fn new(
+        stats: &[LanguageStats],
+        probe: &'a ProbeActivations,
+        candidates: &[&'a str],
+        params: &BridgeParams,
+        model: &ModelIdentity,
+    ) -> Result<Self> {
+        let (source, target) = (probe.summary.src.as_str(), probe.summary.trg.as_str());
+        let candidates: Vec<&str> = if candidates.is_empty() {
+            overlap::default_candidates(source, target)
+        } else {
+            candidates.to_vec()
+        };
+        if let Some(c) = candidates.iter().find(|&&c| c == source || c == target) {
+            return Err(ProbeError::param(
+                "candidates",
+                format!("`{c}` is the source or the target of {source}-{target}, not a bridge"),
+            ));
+        }
+        for lang in [source, target].iter().chain(&candidates) {
+            if !stats.iter().any(|s| s.lang == *lang) {
+                return Err(ProbeError::data(format!(
+                    "no FLORES statistics for `{lang}` (have: {})",
+                    stats
+                        .iter()
+                        .map(|s| s.lang.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        let shape = shape_of(stats)?;
+        if stats[0].model_digest != model.digest || probe.model_digest != model.digest {
+            return Err(ProbeError::data(format!(
+                "statistics (model {}), probe (model {}) and model {} ({}) do not match",
+                short(&stats[0].model_digest),
+                short(&probe.model_digest),
+                model.name,
+                short(&model.digest)
+            )));
+        }
+        if (probe.layers, probe.neurons) != (shape.layers(), shape.neurons()) {
+            return Err(ProbeError::data(format!(
+                "probe is {}x{}, statistics are {}x{}",
+                probe.layers,
+                probe.neurons,
+                shape.layers(),
+                shape.neurons()
+            )));
+        }
+        let table = stats_table(stats)?;
+        let sets = overlap::language_sets(&table, &params.sets)?;
+        Ok(ScoringSetup {
+            source,
+            target,
+            candidates,
+            sets,
+            shape,
+        })
+    }
+}
+
 /// Rank the candidate bridges of the probe's pair.
 ///
 /// `stats` must hold the source, the target and every candidate (more languages are fine; for
@@ -159,58 +236,16 @@ pub fn rank_bridges(
     params: &BridgeParams,
     model: &ModelIdentity,
 ) -> Result<BridgeReport> {
-    let (source, target) = (probe.summary.src.as_str(), probe.summary.trg.as_str());
-    let candidates: Vec<&str> = if candidates.is_empty() {
-        overlap::default_candidates(source, target)
-    } else {
-        candidates.to_vec()
-    };
-    if let Some(c) = candidates.iter().find(|&&c| c == source || c == target) {
-        return Err(ProbeError::param(
-            "candidates",
-            format!("`{c}` is the source or the target of {source}-{target}, not a bridge"),
-        ));
-    }
-    for lang in [source, target].iter().chain(&candidates) {
-        if !stats.iter().any(|s| s.lang == *lang) {
-            return Err(ProbeError::data(format!(
-                "no FLORES statistics for `{lang}` (have: {})",
-                stats
-                    .iter()
-                    .map(|s| s.lang.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-    }
-    let shape = shape_of(stats)?;
-    if stats[0].model_digest != model.digest || probe.model_digest != model.digest {
-        return Err(ProbeError::data(format!(
-            "statistics (model {}), probe (model {}) and model {} ({}) do not match",
-            short(&stats[0].model_digest),
-            short(&probe.model_digest),
-            model.name,
-            short(&model.digest)
-        )));
-    }
-    if (probe.layers, probe.neurons) != (shape.layers(), shape.neurons()) {
-        return Err(ProbeError::data(format!(
-            "probe is {}x{}, statistics are {}x{}",
-            probe.layers,
-            probe.neurons,
-            shape.layers(),
-            shape.neurons()
-        )));
-    }
+    let setup = ScoringSetup::new(stats, probe, candidates, params, model)?;
+    let (source, target) = (setup.source, setup.target);
+    let (candidates, sets, shape) = (&setup.candidates, &setup.sets, setup.shape);
     let tensor = ProbeTensor::new(
         probe.layers,
         probe.neurons,
         probe.samples(),
         &probe.data[..],
     )?;
-    let table = stats_table(stats)?;
-    let sets = overlap::language_sets(&table, &params.sets)?;
-    let pair = overlap::pair_neurons(&sets, source, target, &candidates, &tensor, params.variant)?;
+    let pair = overlap::pair_neurons(sets, source, target, candidates, &tensor, params.variant)?;
     let ranking = hsic::rank_pair(&tensor, &pair, params.window, &params.hsic)?;
 
     let overlap_per_layer = pair.overlap.per_layer_counts();
@@ -277,6 +312,7 @@ pub fn rank_bridges(
         languages,
         params: params.clone(),
         pipeline: None,
+        confidence: None,
         model: model.clone(),
     })
 }

@@ -63,6 +63,7 @@
 
 pub mod artifacts;
 pub mod bridge;
+pub mod confidence;
 pub mod context;
 pub mod data;
 pub mod error;
@@ -82,6 +83,10 @@ pub use artifacts::ArtifactStore;
 pub use bridge::{
     BridgeReport, CandidateReport, LanguageReport, LayerReport, OverlapReport, language_sets,
     rank_bridges, similarity, stats_table,
+};
+pub use confidence::{
+    CandidateConfidence, Confidence, ConfidenceParams, Verdict, bootstrap_indices,
+    bridge_confidence,
 };
 pub use context::RunContext;
 pub use data::{Inputs, load_language_text, load_probe_dictionary};
@@ -105,6 +110,8 @@ pub use stats::{
 pub use windows::{Windows, build_windows, cut_windows};
 
 // Types of the crates this one orchestrates that appear in its parameters and reports.
-pub use hsic::{Engine, HsicConfig, LayerWindow, ScoreKind};
+pub use hsic::{
+    Engine, EqualSizes, HsicConfig, LayerAggregation, LayerWindow, ScoreKind, SigmaRule,
+};
 pub use muse_dict::Split;
 pub use overlap::{BridgeVariant, SetMethod, SimilarityMatrices, Threshold};

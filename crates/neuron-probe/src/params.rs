@@ -5,6 +5,7 @@ use hsic::{HsicConfig, LayerWindow};
 use overlap::{BridgeVariant, SetMethod};
 use serde::{Deserialize, Serialize};
 
+use crate::confidence::ConfidenceParams;
 use crate::probe::ProbeParams;
 use crate::stats::{StatsParams, TextSelection};
 
@@ -22,11 +23,14 @@ pub struct BridgeParams {
     pub window: Option<LayerWindow>,
 }
 
-/// All settings of a bridge computation: text, statistics, probe and scoring.
+/// All settings of a bridge computation: text, statistics, probe, scoring and the confidence
+/// estimate.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PipelineParams {
     pub text: TextSelection,
     pub stats: StatsParams,
     pub probe: ProbeParams,
     pub bridge: BridgeParams,
+    #[serde(default)]
+    pub confidence: ConfidenceParams,
 }

@@ -7,6 +7,7 @@ use muse_dict::Split;
 use overlap::{SetMethod, SimilarityMatrices};
 
 use crate::bridge::{BridgeReport, rank_bridges, similarity};
+use crate::confidence::bridge_confidence;
 use crate::context::RunContext;
 use crate::data::Inputs;
 use crate::error::{ProbeError, Result};
@@ -146,13 +147,25 @@ pub fn bridge_for_pair<M: NeuronModel + ?Sized>(
         ctx,
     )?;
     log.merge(&activations.log);
+    let identity = model.identity();
     let mut report = rank_bridges(
         &stats.value,
         &activations.value,
         &candidates,
         &params.bridge,
-        &model.identity(),
+        &identity,
     )?;
+    if params.confidence.replicates > 0 {
+        report.confidence = Some(bridge_confidence(
+            &stats.value,
+            &activations.value,
+            &candidates,
+            &params.bridge,
+            &identity,
+            report.chosen.as_deref(),
+            &params.confidence,
+        )?);
+    }
     report.pipeline = Some(params.clone());
     Ok(Staged::new(report, log))
 }

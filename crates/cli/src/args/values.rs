@@ -207,6 +207,48 @@ impl From<HsicArg> for hsic::ScoreKind {
     }
 }
 
+/// Where σ of a layer comes from (docs/METHOD.md §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum SigmaArg {
+    /// The median distance over the overlap and the candidate's rows together (the reference
+    /// code's; σ then follows |B_k|)
+    #[default]
+    Pooled,
+    /// The median distance over the overlap rows: one σ per layer for every candidate
+    Overlap,
+}
+
+impl From<SigmaArg> for hsic::SigmaRule {
+    fn from(a: SigmaArg) -> Self {
+        match a {
+            SigmaArg::Pooled => hsic::SigmaRule::Pooled,
+            SigmaArg::Overlap => hsic::SigmaRule::Overlap,
+        }
+    }
+}
+
+/// Which window layers a bridge score averages (docs/METHOD.md §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum LayersArg {
+    /// The candidate's layers that have a score
+    #[default]
+    Own,
+    /// The layers where every candidate has a score
+    Common,
+    /// Every window layer, a missing score as 0 (the reference code's)
+    AllZero,
+}
+
+impl From<LayersArg> for hsic::LayerAggregation {
+    fn from(a: LayersArg) -> Self {
+        match a {
+            LayersArg::Own => hsic::LayerAggregation::SkipMissing,
+            LayersArg::Common => hsic::LayerAggregation::Common,
+            LayersArg::AllZero => hsic::LayerAggregation::MissingAsZero,
+        }
+    }
+}
+
 /// How the HSIC neuron-pair matrix is computed (same quantity, different cost).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum EngineArg {

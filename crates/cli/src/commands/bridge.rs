@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppEnv;
 use crate::app::AppModel;
 use crate::args::{
-    BridgeSetArg, EngineArg, HsicArg, Lang, ModelArgs, OutArgs, ProbeArgs, SetArgs, SiteArgs,
-    TextArgs,
+    BridgeSetArg, EngineArg, HsicArg, Lang, LayersArg, ModelArgs, OutArgs, ProbeArgs, SetArgs,
+    SigmaArg, SiteArgs, TextArgs,
 };
 use crate::args::{LanguagePair, LayerRange};
 use crate::commands::common::{
@@ -60,6 +60,32 @@ pub struct Args {
     /// Threads of the HSIC scorer (0 = all cores)
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub hsic_threads: usize,
+    /// Where the kernel bandwidth σ of a layer comes from
+    #[arg(long, value_enum, default_value_t)]
+    pub sigma: SigmaArg,
+    /// Which window layers a bridge score averages
+    #[arg(long, value_enum, default_value_t)]
+    pub layers: LayersArg,
+    /// Leave out layers where the overlap set or a bridge set has fewer neurons than this
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub min_set_size: usize,
+    /// Compare bridge sets of one size per layer: subsample each to the smallest, N seeded
+    /// draws averaged (0 = off)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub equal_sizes: usize,
+    /// The reference code's exact rule: pooled σ, every window layer with a missing one as 0,
+    /// collapsed layers counted (overrides --sigma, --layers, --min-set-size, --equal-sizes)
+    #[arg(long)]
+    pub reference_rule: bool,
+    /// Bootstrap replicates of the probe for win rates and intervals (0 = none)
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub replicates: usize,
+    /// Seed of the bootstrap
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub confidence_seed: u64,
+    /// Win rate from which a choice is called clear
+    #[arg(long, default_value_t = 0.95, value_name = "SHARE")]
+    pub clear_at: f64,
     /// Also write the plot as SVG
     #[arg(long)]
     pub svg: bool,
@@ -96,6 +122,25 @@ pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
     opts.params.bridge.hsic.threads = args.hsic_threads;
     opts.params.bridge.hsic.all_layers = !args.window_only;
     opts.params.bridge.hsic.keep_degenerate_layers = args.keep_collapsed_layers;
+    opts.params.bridge.hsic.sigma = args.sigma.into();
+    opts.params.bridge.hsic.aggregation = args.layers.into();
+    opts.params.bridge.hsic.min_set_size = args.min_set_size;
+    opts.params.bridge.hsic.equal_sizes =
+        (args.equal_sizes > 0).then_some(neuron_probe::EqualSizes {
+            draws: args.equal_sizes,
+            seed: args.confidence_seed,
+        });
+    if args.reference_rule {
+        opts.params.bridge.hsic = opts.params.bridge.hsic.reference_rule();
+    }
+    if !(args.clear_at > 0.0 && args.clear_at <= 1.0) {
+        anyhow::bail!("--clear-at {} is not a share in (0, 1]", args.clear_at);
+    }
+    opts.params.confidence = neuron_probe::ConfidenceParams {
+        replicates: args.replicates,
+        seed: args.confidence_seed,
+        clear_at: args.clear_at,
+    };
     opts.layer_window = args.layer_window;
     opts.out_dir = Some(args.out.out.clone());
     opts.plots = PlotFormats {
@@ -218,21 +263,42 @@ pub fn write_bridge_files(
     Ok(files)
 }
 
-/// The per-layer score curves of a report, window shaded, chosen bridge highlighted.
+/// The bootstrap figures of one candidate, if the report has them.
+fn confidence_of<'a>(
+    report: &'a BridgeReport,
+    language: &str,
+) -> Option<&'a neuron_probe::CandidateConfidence> {
+    report
+        .confidence
+        .as_ref()?
+        .candidates
+        .iter()
+        .find(|c| c.language == language)
+}
+
+/// The per-layer score curves of a report, window shaded, chosen bridge highlighted, with
+/// bootstrap intervals per layer when the report has them.
 pub fn layer_figure(report: &BridgeReport) -> LayerFigure {
     let series = report
         .candidates
         .iter()
         .map(|c| LayerSeries {
             label: format!(
-                "{} ({})",
+                "{} ({}{})",
                 c.language,
                 c.score
-                    .map_or_else(|| "no score".to_string(), |s| table::num(s, 4))
+                    .map_or_else(|| "no score".to_string(), |s| table::num(s, 4)),
+                confidence_of(report, &c.language).map_or_else(String::new, |x| format!(
+                    ", wins {:.0}%",
+                    100.0 * x.win_rate
+                ))
             ),
             values: c.layers.iter().map(|l| l.score).collect(),
             highlight: report.chosen.as_deref() == Some(c.language.as_str()),
             flagged: c.layers.iter().map(|l| l.degenerate).collect(),
+            intervals: confidence_of(report, &c.language)
+                .map(|x| x.layers.clone())
+                .unwrap_or_default(),
         })
         .collect::<Vec<_>>();
     LayerFigure {
@@ -287,6 +353,28 @@ fn probe_rows(p: &ProbeSummary) -> Vec<(String, String)> {
     rows
 }
 
+/// The verdict line: how sure the choice is over the bootstrap replicates.
+pub fn describe_verdict(c: &neuron_probe::Confidence) -> String {
+    let how = format!(
+        "{} bootstrap replicates of the probe samples, seed {}",
+        c.replicates, c.seed
+    );
+    match &c.verdict {
+        neuron_probe::Verdict::Clear { bridge, win_rate } => format!(
+            "Verdict: clear: {} wins {:.0}% of {how} (clear from {:.0}%).",
+            language_label(bridge),
+            100.0 * win_rate,
+            100.0 * c.clear_at
+        ),
+        neuron_probe::Verdict::Uncertain { between } => format!(
+            "Verdict: uncertain between {} ({how}; no bridge wins {:.0}%).",
+            between.join(", "),
+            100.0 * c.clear_at
+        ),
+        neuron_probe::Verdict::NoBridge => format!("Verdict: no bridge ({how})."),
+    }
+}
+
 /// The terminal rendering of a report.
 pub fn render_bridge(r: &BridgeReport) -> String {
     let mut out = String::new();
@@ -308,19 +396,18 @@ pub fn render_bridge(r: &BridgeReport) -> String {
     );
     let _ = writeln!(out);
 
-    let mut rank = table::table(
-        &[
-            "rank",
-            "bridge",
-            "language",
-            "score",
-            "window layers scored",
-            "σ-collapsed, left out ‡",
-            "|T_k|",
-            "|B_k|",
-        ],
-        3,
-    );
+    let conf = r.confidence.as_ref();
+    let mut header = vec!["rank", "bridge", "language", "score"];
+    if conf.is_some() {
+        header.extend(["win rate", "95% interval"]);
+    }
+    header.extend([
+        "window layers scored",
+        "σ-collapsed, left out ‡",
+        "|T_k|",
+        "|B_k|",
+    ]);
+    let mut rank = table::table(&header, 3);
     for (i, code) in r.ranking.iter().enumerate() {
         let Some(c) = r.candidates.iter().find(|c| &c.language == code) else {
             continue;
@@ -330,16 +417,27 @@ pub fn render_bridge(r: &BridgeReport) -> String {
         } else {
             (i + 1).to_string()
         };
-        rank.add_row(vec![
+        let mut row = vec![
             marker,
             code.clone(),
             format!("{} / {}", language_label(code), native_name(code)),
             table::opt(c.score),
+        ];
+        if let Some(conf) = conf {
+            let cc = conf.candidates.iter().find(|x| &x.language == code);
+            row.push(cc.map_or_else(String::new, |x| format!("{:.0}%", 100.0 * x.win_rate)));
+            row.push(cc.and_then(|x| x.interval).map_or_else(
+                || "-".to_string(),
+                |(lo, hi)| format!("[{}, {}]", table::num(lo, 4), table::num(hi, 4)),
+            ));
+        }
+        row.extend([
             format!("{}/{}", c.layers_used, r.window.len()),
             c.degenerate_skipped.to_string(),
             c.set_size.to_string(),
             c.bridge_neurons.to_string(),
         ]);
+        rank.add_row(row);
     }
     let _ = writeln!(out, "Ranking");
     let _ = writeln!(out, "{rank}");
@@ -355,6 +453,9 @@ pub fn render_bridge(r: &BridgeReport) -> String {
         None => {
             let _ = writeln!(out, "No candidate has a score: no bridge chosen.");
         }
+    }
+    if let Some(conf) = conf {
+        let _ = writeln!(out, "{}", describe_verdict(conf));
     }
     let _ = writeln!(out);
 

@@ -422,3 +422,32 @@ fn models_reports_caches() {
     let text = cli::render_models(&info);
     assert!(text.contains("gemma3") && text.contains("tiny.gguf"));
 }
+
+#[test]
+fn bridge_states_its_confidence() {
+    let (sc, inputs) = world();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = ctx(dir.path());
+    let mut model = sc.model.clone();
+    let mut opts = bridge_options(&dir.path().join("out"));
+    opts.params.confidence.replicates = 30;
+    let o = bridge(&mut model, &inputs, &ctx, &opts).unwrap();
+    let conf = o.report.confidence.as_ref().expect("a confidence estimate");
+    assert_eq!(conf.replicates, 30);
+    let wins: f64 = conf.candidates.iter().map(|c| c.win_rate).sum();
+    assert!((wins - 1.0).abs() < 1e-12, "every replicate has one winner");
+    // The scenario makes pt the bridge in every replicate.
+    let txt = render_bridge(&o.report);
+    assert!(
+        txt.contains("Verdict: clear: Portuguese (pt) wins 100% of 30 bootstrap replicates"),
+        "{txt}"
+    );
+    assert!(txt.contains("win rate") && txt.contains("95% interval"), "{txt}");
+    let json = read_json(&dir.path().join("out/bridge-en-sw.json"));
+    assert_eq!(json["report"]["confidence"]["verdict"]["verdict"], "clear");
+    // Off on request.
+    opts.params.confidence.replicates = 0;
+    let o = bridge(&mut model, &inputs, &ctx, &opts).unwrap();
+    assert!(o.report.confidence.is_none());
+    assert!(!render_bridge(&o.report).contains("Verdict"));
+}

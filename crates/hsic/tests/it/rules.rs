@@ -103,7 +103,10 @@ fn sigma_from_the_overlap_is_one_per_layer_and_matches_the_naive_score() {
     )
     .unwrap();
     let sig = |c: usize| {
-        let scored = pooled.candidates[c].layers.iter().find_map(|e| e.score.as_ref());
+        let scored = pooled.candidates[c]
+            .layers
+            .iter()
+            .find_map(|e| e.score.as_ref());
         scored.unwrap().sigma
     };
     assert_ne!(sig(0), sig(1));

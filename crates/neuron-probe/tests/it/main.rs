@@ -1,6 +1,7 @@
 //! The integration tests of this crate, one binary (a module per former test file), so the
 //! crate and its dependencies are linked once.
 
+mod confidence;
 mod pipeline;
 mod real_data;
 mod resume;
