@@ -99,7 +99,7 @@ pub use pipeline::{
 };
 pub use probe::{
     Judgement, ProbeActivations, ProbeDictionary, ProbeEntry, ProbeParams, ProbeSummary,
-    parse_translation, probe, probe_prompt,
+    probe, probe_prompt,
 };
 #[cfg(feature = "runtime")]
 pub use runtime_adapter::RuntimeModel;

@@ -14,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use xicl_eval::parse::{bli_match, parse_bli_answer};
 
 use crate::artifacts::{Loaded, Tensor, key_of};
 use crate::context::RunContext;
@@ -32,8 +33,8 @@ pub const PROBE_KIND: &str = "probe";
 /// models tend to chain `"→"…"→"…` until the token limit, so `"→` ends generation early
 /// without changing any answer.
 pub const FILTER_STOP: &[&str] = &["\n", "\"\u{2192}"];
-/// Bumped whenever the prompt template or the answer parsing changes.
-const PROMPT_VERSION: u32 = 1;
+/// Bumped whenever the prompt template or the answer parsing changes (2: BLI's parser).
+const PROMPT_VERSION: u32 = 2;
 
 /// The probe prompt, exactly as the reference code writes it: `{Src}:"{word}"→{Trg}:`.
 pub fn probe_prompt(src_name: &str, word: &str, trg_name: &str) -> String {
@@ -210,32 +211,6 @@ impl ProbeActivations {
         let row = self.row(layer, neuron)?;
         Some(row.iter().map(|&v| v as f64).sum::<f64>() / row.len().max(1) as f64)
     }
-}
-
-/// The answer in a greedy continuation: the text between the first pair of double quotes
-/// (` "Wasser"` gives `Wasser`); without an opening quote, the text up to the first quote or line
-/// end. Lower-cased, Hebrew points stripped. `None` when nothing is left.
-pub fn parse_translation(output: &str) -> Option<String> {
-    let rest = output.trim_start();
-    let rest = rest.strip_prefix('"').unwrap_or(rest);
-    let end = rest.find(['"', '\n']).unwrap_or(rest.len());
-    let word = normalize_word(&rest[..end]);
-    (!word.is_empty()).then_some(word)
-}
-
-/// Lower-case, trim, and strip Hebrew niqqud/cantillation (so `עִברִית` matches `עברית`).
-pub fn normalize_word(s: &str) -> String {
-    s.trim()
-        .chars()
-        .filter(|&c| !is_hebrew_point(c))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-fn is_hebrew_point(c: char) -> bool {
-    // U+0591..U+05C7 are combining marks except maqaf, paseq, sof pasuq, nun hafukha.
-    matches!(c, '\u{0591}'..='\u{05C7}')
-        && !matches!(c, '\u{05BE}' | '\u{05C0}' | '\u{05C3}' | '\u{05C6}')
 }
 
 fn native_name(code: &str) -> Result<&'static str> {
@@ -627,10 +602,12 @@ fn run_filter<M: NeuronModel + ?Sized>(
             });
         }
         for (&i, output) in batch.iter().zip(outputs) {
-            let answer = parse_translation(&output);
+            // The same reading as the BLI task's, so a word the filter keeps is one BLI would
+            // score as translated.
+            let answer = parse_bli_answer(&output);
             let ok = answer
-                .as_ref()
-                .is_some_and(|a| entries[i].targets.iter().any(|t| normalize_word(t) == *a));
+                .as_deref()
+                .is_some_and(|a| bli_match(a, &entries[i].targets));
             if ok {
                 correct += 1;
                 bar.inc(1);
@@ -720,19 +697,6 @@ mod tests {
     }
 
     #[test]
-    fn parses_quoted_and_bare_answers() {
-        assert_eq!(parse_translation(" \"Wasser\"").as_deref(), Some("wasser"));
-        assert_eq!(
-            parse_translation(" \"Wasser\" (n.)\nEnglish:").as_deref(),
-            Some("wasser")
-        );
-        assert_eq!(parse_translation("\"Haus").as_deref(), Some("haus"));
-        assert_eq!(parse_translation(" Maji\n").as_deref(), Some("maji"));
-        assert_eq!(parse_translation(" \"\""), None);
-        assert_eq!(parse_translation(""), None);
-    }
-
-    #[test]
     fn filter_stops_never_change_the_answer() {
         let outputs = [
             " \"house\"→\"house\"→\"house",
@@ -740,6 +704,7 @@ mod tests {
             " \"Wasser\"\nEnglish:",
             " \"grün\"",
             "\"→\"x\"",
+            "「水」\"→「水」",
         ];
         for full in outputs {
             let cut = FILTER_STOP
@@ -747,20 +712,13 @@ mod tests {
                 .filter_map(|s| full.find(s))
                 .min()
                 .map_or(full, |i| &full[..i]);
-            let (a, b) = (parse_translation(full), parse_translation(cut));
+            let (a, b) = (parse_bli_answer(full), parse_bli_answer(cut));
             // "→" alone is never a gold word, so both count as wrong in the last case.
             assert!(
                 a == b || (b.is_none() && a.as_deref() == Some("→")),
                 "{full:?}: {a:?} vs {b:?}"
             );
         }
-    }
-
-    #[test]
-    fn hebrew_points_are_stripped() {
-        // עִברִית with hiriq points -> עברית
-        assert_eq!(normalize_word("עִברִית"), "עברית");
-        assert_eq!(normalize_word("  ÉCOLE "), "école");
     }
 
     #[test]

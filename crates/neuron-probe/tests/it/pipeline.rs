@@ -519,3 +519,83 @@ fn inconsistent_artifact_metadata_is_recomputed_not_trusted() {
     language_stats(&mut third, &sc.texts[..1], &stats_params(), &ctx).unwrap();
     assert_eq!(third.calls.total(), 0);
 }
+
+/// The fake model answering with CJK corner brackets (`「水」`) instead of ASCII quotes, as
+/// Japanese and Chinese continuations often do.
+struct CornerQuotes(FakeModel);
+
+impl NeuronModel for CornerQuotes {
+    fn identity(&self) -> neuron_probe::ModelIdentity {
+        self.0.identity()
+    }
+    fn layers(&self) -> usize {
+        self.0.layers()
+    }
+    fn neurons(&self) -> usize {
+        self.0.neurons()
+    }
+    fn bos_id(&self) -> Option<u32> {
+        self.0.bos_id()
+    }
+    fn encode(&self, text: &str, add_bos: bool) -> neuron_probe::Result<Vec<u32>> {
+        self.0.encode(text, add_bos)
+    }
+    fn corpus_stats(
+        &mut self,
+        windows: &[Vec<u32>],
+        site: CaptureSite,
+    ) -> neuron_probe::Result<neuron_probe::CorpusStats> {
+        self.0.corpus_stats(windows, site)
+    }
+    fn prompt_means(
+        &mut self,
+        prompts: &[Vec<u32>],
+        site: CaptureSite,
+        include_generated: bool,
+    ) -> neuron_probe::Result<Vec<f32>> {
+        self.0.prompt_means(prompts, site, include_generated)
+    }
+    fn greedy(
+        &mut self,
+        prompts: &[String],
+        max_new_tokens: usize,
+        stop: &[&str],
+    ) -> neuron_probe::Result<Vec<String>> {
+        let out = self.0.greedy(prompts, max_new_tokens, stop)?;
+        Ok(out
+            .into_iter()
+            .map(|o| o.replacen('"', "「", 1).replacen('"', "」", 1))
+            .collect())
+    }
+    fn continuation_logprobs(
+        &mut self,
+        pairs: &[(String, String)],
+    ) -> neuron_probe::Result<Vec<f64>> {
+        self.0.continuation_logprobs(pairs)
+    }
+}
+
+/// Issue 12 §4: the filter read answers with ASCII quotes only, so `「水」` (which BLI scores
+/// as correct) failed it. It now uses BLI's parser: the same words survive either way.
+#[test]
+fn the_filter_reads_answers_as_bli_does() {
+    let sc = scenario();
+    let params = probe_params();
+    let plain_dir = tempfile::tempdir().unwrap();
+    let mut plain = sc.model.clone();
+    let a = probe(&mut plain, &sc.dictionary, &params, &ctx(&plain_dir))
+        .unwrap()
+        .value;
+    let corner_dir = tempfile::tempdir().unwrap();
+    let mut corner = CornerQuotes(sc.model.clone());
+    let b = probe(&mut corner, &sc.dictionary, &params, &ctx(&corner_dir))
+        .unwrap()
+        .value;
+    // The filter stops after the batch that reaches the probe size.
+    assert!(a.summary.survived >= 60 && !a.summary.fell_back);
+    assert_eq!(
+        (b.summary.survived, b.summary.fell_back),
+        (a.summary.survived, false)
+    );
+    assert_eq!(a.words, b.words);
+}

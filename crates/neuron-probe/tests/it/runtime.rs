@@ -29,7 +29,9 @@ fn gemma_through_the_adapter() {
     let prompt = probe_prompt("English", "water", "Deutsch");
     let out = model.greedy(&[prompt], 8, &["\n"]).unwrap();
     assert_eq!(
-        neuron_probe::parse_translation(&out[0]).as_deref(),
+        xicl_eval::parse::parse_bli_answer(&out[0])
+            .map(|a| xicl_eval::parse::normalize_word(&a))
+            .as_deref(),
         Some("wasser"),
         "{:?}",
         out[0]
