@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use hsic::{LayerWindow, ScoreKind};
-use overlap::{LanguageSets, ModelShape, ProbeTensor, SetMethod, SimilarityMatrices, StatsTable};
+use overlap::{
+    GenericNeurons, LanguageSets, ModelShape, ProbeTensor, SetMethod, SimilarityMatrices,
+    StatsTable,
+};
 
 use crate::confidence::Confidence;
 use crate::error::{ProbeError, Result};
@@ -57,6 +60,10 @@ pub struct OverlapReport {
     pub overlap: usize,
     /// `|O_st|` per layer.
     pub per_layer: Vec<usize>,
+    /// Neurons left out of every set as generic before the sets were taken
+    /// ([`BridgeParams::generic`]).
+    #[serde(default)]
+    pub generic_excluded: usize,
 }
 
 /// The statistics behind one language's set.
@@ -134,21 +141,33 @@ pub fn stats_table(stats: &[LanguageStats]) -> Result<StatsTable> {
     Ok(table)
 }
 
-/// `T_l` of every language of `stats` (LAPE normalises over exactly these languages).
-pub fn language_sets(stats: &[LanguageStats], method: &SetMethod) -> Result<LanguageSets> {
-    Ok(overlap::language_sets(&stats_table(stats)?, method)?)
-}
-
-/// Overlap-count and cosine matrices (docs/METHOD.md §2) over `languages` (all of `stats` when
-/// empty), with the sets built from all of `stats`.
-pub fn similarity(
+/// `T_l` of every language of `stats`, after leaving out the `generic` neurons (LAPE
+/// normalises, and [`GenericNeurons::InEverySet`] intersects, over exactly these languages).
+pub fn language_sets(
     stats: &[LanguageStats],
     method: &SetMethod,
+    generic: GenericNeurons,
+) -> Result<LanguageSets> {
+    Ok(overlap::language_sets_with(
+        &stats_table(stats)?,
+        method,
+        generic,
+    )?)
+}
+
+/// Similarity matrices (docs/METHOD.md §2: overlap, cosine on shared neurons, Jaccard, cosine
+/// over all neurons) over `languages` (all of `stats` when empty), with `sets` built from
+/// `stats` by [`language_sets`].
+pub fn similarity(
+    stats: &[LanguageStats],
+    sets: &LanguageSets,
     languages: &[&str],
 ) -> Result<SimilarityMatrices> {
-    let table = stats_table(stats)?;
-    let sets = overlap::language_sets(&table, method)?;
-    Ok(overlap::similarity_matrices(&table, &sets, languages)?)
+    Ok(overlap::similarity_matrices(
+        &stats_table(stats)?,
+        sets,
+        languages,
+    )?)
 }
 
 /// What every scoring of one pair shares, checked once: the pair, the candidates, the
@@ -212,8 +231,7 @@ impl<'a> ScoringSetup<'a> {
                 shape.neurons()
             )));
         }
-        let table = stats_table(stats)?;
-        let sets = overlap::language_sets(&table, &params.sets)?;
+        let sets = language_sets(stats, &params.sets, params.generic)?;
         Ok(ScoringSetup {
             source,
             target,
@@ -307,6 +325,7 @@ pub fn rank_bridges(
             target_set: sets.get(target)?.len(),
             overlap: pair.overlap.len(),
             per_layer: overlap_per_layer,
+            generic_excluded: sets.excluded,
         },
         probe: probe.summary.clone(),
         languages,

@@ -98,8 +98,8 @@ pub use pipeline::{
     similarity_for_languages, stats_for_languages,
 };
 pub use probe::{
-    Judgement, ProbeActivations, ProbeDictionary, ProbeEntry, ProbeParams, ProbeSummary,
-    probe, probe_prompt,
+    Judgement, ProbeActivations, ProbeDictionary, ProbeEntry, ProbeParams, ProbeSummary, probe,
+    probe_prompt,
 };
 #[cfg(feature = "runtime")]
 pub use runtime_adapter::RuntimeModel;
@@ -114,4 +114,4 @@ pub use hsic::{
     Engine, EqualSizes, HsicConfig, LayerAggregation, LayerWindow, ScoreKind, SigmaRule,
 };
 pub use muse_dict::Split;
-pub use overlap::{BridgeVariant, SetMethod, SimilarityMatrices, Threshold};
+pub use overlap::{BridgeVariant, GenericNeurons, SetMethod, SimilarityMatrices, Threshold};

@@ -2,7 +2,7 @@
 //! what its reports carry, so that a result says how it was made.
 
 use hsic::{HsicConfig, LayerWindow};
-use overlap::{BridgeVariant, SetMethod};
+use overlap::{BridgeVariant, GenericNeurons, SetMethod};
 use serde::{Deserialize, Serialize};
 
 use crate::confidence::ConfidenceParams;
@@ -14,6 +14,9 @@ use crate::stats::{StatsParams, TextSelection};
 pub struct BridgeParams {
     /// How `T_l` is built (default: top rate 1 %, quantile cut-off).
     pub sets: SetMethod,
+    /// Neurons left out of every set before it is taken (default: none, as the reference).
+    #[serde(default)]
+    pub generic: GenericNeurons,
     /// Which neurons stand for a candidate (default: `T_k \ O_st`, top `|O_st|` per layer by
     /// mean probe activation).
     pub variant: BridgeVariant,

@@ -4,9 +4,9 @@
 //! found in the artifact cache.
 
 use muse_dict::Split;
-use overlap::{SetMethod, SimilarityMatrices};
+use overlap::{GenericNeurons, LanguageSets, SetMethod, SimilarityMatrices};
 
-use crate::bridge::{BridgeReport, rank_bridges, similarity};
+use crate::bridge::{BridgeReport, language_sets, rank_bridges, similarity};
 use crate::confidence::bridge_confidence;
 use crate::context::RunContext;
 use crate::data::Inputs;
@@ -92,6 +92,8 @@ pub fn probe_pair<M: NeuronModel + ?Sized>(
 pub struct SimilarityRun {
     /// In the order of the languages asked for.
     pub stats: Vec<LanguageStats>,
+    /// The sets the matrices compare.
+    pub sets: LanguageSets,
     pub matrices: SimilarityMatrices,
 }
 
@@ -103,12 +105,18 @@ pub fn similarity_for_languages<M: NeuronModel + ?Sized>(
     text: &TextSelection,
     stats: &StatsParams,
     method: &SetMethod,
+    generic: GenericNeurons,
     ctx: &RunContext,
 ) -> Result<Staged<SimilarityRun>> {
     let staged = stats_for_languages(model, inputs, languages, text, stats, ctx)?;
     let codes: Vec<&str> = staged.value.iter().map(|s| s.lang.as_str()).collect();
-    let matrices = similarity(&staged.value, method, &codes)?;
-    Ok(staged.map(|stats| SimilarityRun { stats, matrices }))
+    let sets = language_sets(&staged.value, method, generic)?;
+    let matrices = similarity(&staged.value, &sets, &codes)?;
+    Ok(staged.map(|stats| SimilarityRun {
+        stats,
+        sets,
+        matrices,
+    }))
 }
 
 /// The whole method for one pair: statistics of the pair and the candidates, the probe from

@@ -36,6 +36,7 @@
 
 mod bridge;
 mod error;
+mod generic;
 mod neuron_set;
 mod probe;
 mod quantile;
@@ -49,10 +50,11 @@ pub use bridge::{
     pair_neurons, pair_overlap,
 };
 pub use error::OverlapError;
+pub use generic::GenericNeurons;
 pub use neuron_set::NeuronSet;
 pub use probe::ProbeTensor;
 pub use quantile::{kth_smallest, python_rank, quantile_linear};
-pub use selection::{LanguageSets, SetMethod, Threshold, language_sets};
+pub use selection::{LanguageSets, SetMethod, Threshold, language_sets, language_sets_with};
 pub use shape::ModelShape;
 pub use similarity::{SimilarityMatrices, similarity_matrices};
 pub use stats::{LanguageStats, StatsTable};

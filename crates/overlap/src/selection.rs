@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::quantile::{kth_smallest, python_rank, quantile_linear};
+use crate::generic::{GenericNeurons, generic_neurons, top_rate_cut};
+use crate::quantile::{kth_smallest, python_rank};
 use crate::{ModelShape, NeuronSet, OverlapError, StatsTable};
 
 /// How the per-language cut-off of the top-rate rule is computed.
@@ -79,6 +80,12 @@ pub struct LanguageSets {
     /// Per language, the cut-off used: `p >= threshold` for the top-rate rule, `p > threshold`
     /// (the activation bar, equal for all languages) for LAPE.
     pub thresholds: Vec<f64>,
+    /// Which generic neurons were left out before the sets were taken.
+    #[serde(default)]
+    pub generic: GenericNeurons,
+    /// How many neurons that rule left out (0 when it keeps them all).
+    #[serde(default)]
+    pub excluded: usize,
 }
 
 impl LanguageSets {
@@ -106,14 +113,45 @@ fn check_rate(name: &'static str, value: f64) -> Result<(), OverlapError> {
     Ok(())
 }
 
-/// Build `T_l` for every language of `table` with `method`.
+/// Build `T_l` for every language of `table` with `method` (the reference method: nothing
+/// left out).
 pub fn language_sets(table: &StatsTable, method: &SetMethod) -> Result<LanguageSets, OverlapError> {
+    language_sets_with(table, method, GenericNeurons::Keep)
+}
+
+/// Build `T_l` for every language of `table` with `method`, after leaving out the neurons
+/// `generic` names: the top rate (or LAPE's selection) then applies to the remaining neurons.
+pub fn language_sets_with(
+    table: &StatsTable,
+    method: &SetMethod,
+    generic: GenericNeurons,
+) -> Result<LanguageSets, OverlapError> {
     if table.is_empty() {
         return Err(OverlapError::NoLanguages);
     }
+    let excluded = generic_neurons(table, generic, || {
+        Ok(build(table, method, &NeuronSet::empty(table.shape()))?.0)
+    })?;
+    let (sets, thresholds) = build(table, method, &excluded)?;
+    Ok(LanguageSets {
+        shape: table.shape(),
+        method: *method,
+        languages: table.languages().iter().map(|s| s.to_string()).collect(),
+        sets,
+        thresholds,
+        generic,
+        excluded: excluded.len(),
+    })
+}
+
+/// The sets and cut-offs of every language, never picking a neuron of `excluded`.
+fn build(
+    table: &StatsTable,
+    method: &SetMethod,
+    excluded: &NeuronSet,
+) -> Result<(Vec<NeuronSet>, Vec<f64>), OverlapError> {
     let shape = table.shape();
-    let languages: Vec<String> = table.languages().iter().map(|s| s.to_string()).collect();
-    let (sets, thresholds) = match *method {
+    Ok(match *method {
         SetMethod::TopRate {
             top_rate,
             threshold,
@@ -122,15 +160,9 @@ pub fn language_sets(table: &StatsTable, method: &SetMethod) -> Result<LanguageS
             let mut sets = Vec::with_capacity(table.len());
             let mut cuts = Vec::with_capacity(table.len());
             for stats in table.stats() {
-                let cut = match threshold {
-                    Threshold::Quantile => quantile_linear(&stats.p, 1.0 - top_rate)?,
-                    Threshold::KthValue => kth_smallest(
-                        &stats.p,
-                        python_rank("top-rate kthvalue", stats.p.len(), 1.0 - top_rate)?,
-                    )?,
-                };
+                let cut = top_rate_cut(&stats.p, excluded, top_rate, threshold)?;
                 let ids = (0..stats.p.len() as u32)
-                    .filter(|&i| stats.p[i as usize] >= cut)
+                    .filter(|&i| stats.p[i as usize] >= cut && !excluded.contains(i))
                     .collect();
                 sets.push(NeuronSet::from_sorted_unchecked(shape, ids));
                 cuts.push(cut);
@@ -145,15 +177,8 @@ pub fn language_sets(table: &StatsTable, method: &SetMethod) -> Result<LanguageS
             check_rate("top_rate", top_rate)?;
             check_rate("filter_rate", filter_rate)?;
             check_rate("activation_bar_ratio", activation_bar_ratio)?;
-            lape(table, top_rate, filter_rate, activation_bar_ratio)?
+            lape(table, top_rate, filter_rate, activation_bar_ratio, excluded)?
         }
-    };
-    Ok(LanguageSets {
-        shape,
-        method: *method,
-        languages,
-        sets,
-        thresholds,
     })
 }
 
@@ -162,6 +187,7 @@ fn lape(
     top_rate: f64,
     filter_rate: f64,
     activation_bar_ratio: f64,
+    excluded: &NeuronSet,
 ) -> Result<(Vec<NeuronSet>, Vec<f64>), OverlapError> {
     let shape = table.shape();
     let n = shape.total();
@@ -179,7 +205,7 @@ fn lape(
 
     let mut candidates: Vec<(f64, u32)> = Vec::new();
     for i in 0..n {
-        if !probs.iter().any(|p| p[i] > filter_bar) {
+        if excluded.contains(i as u32) || !probs.iter().any(|p| p[i] > filter_bar) {
             continue;
         }
         let sum: f64 = probs.iter().map(|p| p[i]).sum();

@@ -13,8 +13,37 @@ pub struct SimilarityMatrices {
     pub overlap: Vec<Vec<usize>>,
     /// `cosine[i][j]` = cosine similarity of the vectors `(p_i[n])` and `(p_j[n])` for `n` in
     /// `T_i ∩ T_j` (the same neurons, in the same order, in both vectors). Defined as 0 when the
-    /// intersection is empty or either vector is all zeros.
+    /// intersection is empty or either vector is all zeros. The reference's measure; on sets of
+    /// generic neurons it is ≈ 1 for every pair.
     pub cosine: Vec<Vec<f64>>,
+    /// `jaccard[i][j] = |T_i ∩ T_j| / |T_i ∪ T_j|` (0 when both sets are empty): the overlap
+    /// with the set sizes taken out.
+    #[serde(default)]
+    pub jaccard: Vec<Vec<f64>>,
+    /// Cosine similarity of the whole probability vectors `p_i` and `p_j` (every neuron of the
+    /// model; 0 when either is all zeros).
+    #[serde(default)]
+    pub cosine_all: Vec<Vec<f64>>,
+}
+
+/// Cosine of `a` and `b` restricted to `ids` (every index when `None`); 0 when either part is
+/// all zeros.
+fn cosine_over(a: &[f64], b: &[f64], ids: Option<&[u32]>) -> f64 {
+    let (mut dot, mut na, mut nb) = (0f64, 0f64, 0f64);
+    let mut add = |x: f64, y: f64| {
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    };
+    match ids {
+        Some(ids) => ids.iter().for_each(|&i| add(a[i as usize], b[i as usize])),
+        None => a.iter().zip(b).for_each(|(&x, &y)| add(x, y)),
+    }
+    if na > 0.0 && nb > 0.0 {
+        dot / (na.sqrt() * nb.sqrt())
+    } else {
+        0.0
+    }
 }
 
 /// Overlap-count and cosine matrices over `languages` (all languages of `sets` when empty).
@@ -41,31 +70,35 @@ pub fn similarity_matrices(
     }
     let mut overlap = vec![vec![0usize; k]; k];
     let mut cosine = vec![vec![0f64; k]; k];
+    let mut jaccard = vec![vec![0f64; k]; k];
+    let mut cosine_all = vec![vec![0f64; k]; k];
     for i in 0..k {
         for j in i..k {
             let common = t[i].intersection(t[j])?;
-            let (mut dot, mut ni, mut nj) = (0f64, 0f64, 0f64);
-            for &id in common.ids() {
-                let (a, b) = (p[i][id as usize], p[j][id as usize]);
-                dot += a * b;
-                ni += a * a;
-                nj += b * b;
-            }
-            let cos = if ni > 0.0 && nj > 0.0 {
-                dot / (ni.sqrt() * nj.sqrt())
-            } else {
+            let cos = cosine_over(p[i], p[j], Some(common.ids()));
+            let union = t[i].len() + t[j].len() - common.len();
+            let jac = if union == 0 {
                 0.0
+            } else {
+                common.len() as f64 / union as f64
             };
+            let all = cosine_over(p[i], p[j], None);
             overlap[i][j] = common.len();
             overlap[j][i] = common.len();
             cosine[i][j] = cos;
             cosine[j][i] = cos;
+            jaccard[i][j] = jac;
+            jaccard[j][i] = jac;
+            cosine_all[i][j] = all;
+            cosine_all[j][i] = all;
         }
     }
     Ok(SimilarityMatrices {
         languages: langs,
         overlap,
         cosine,
+        jaccard,
+        cosine_all,
     })
 }
 
@@ -105,6 +138,17 @@ impl SimilarityMatrices {
     /// The cosine similarities as a tab-separated table (4 decimals).
     pub fn cosine_tsv(&self) -> String {
         self.tsv(|i, j| format!("{:.4}", self.cosine[i][j]))
+    }
+
+    /// The Jaccard similarities as a tab-separated table (4 decimals).
+    pub fn jaccard_tsv(&self) -> String {
+        self.tsv(|i, j| format!("{:.4}", self.jaccard[i][j]))
+    }
+
+    /// The all-neuron cosine similarities as a tab-separated table (6 decimals: they sit close
+    /// together).
+    pub fn cosine_all_tsv(&self) -> String {
+        self.tsv(|i, j| format!("{:.6}", self.cosine_all[i][j]))
     }
 
     fn tsv(&self, cell: impl Fn(usize, usize) -> String) -> String {

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::{ArgAction, Args};
-use neuron_probe::{ProbeParams, SetMethod, StatsParams, TextSelection};
+use neuron_probe::{GenericNeurons, ProbeParams, SetMethod, StatsParams, TextSelection};
 
-use super::values::{DtypeArg, OutputFormat, SetsArg, SiteArg, ThresholdArg, set_method};
+use super::values::{
+    DtypeArg, GenericArg, OutputFormat, SetsArg, SiteArg, ThresholdArg, generic_neurons, set_method,
+};
 use crate::model::ModelOptions;
 
 /// Where data, artifacts and models live, and how much the command says.
@@ -142,6 +144,12 @@ pub struct SetArgs {
     /// LAPE's filter and activation bars (quantiles of all probabilities)
     #[arg(long, default_value_t = 0.95, value_name = "QUANTILE")]
     pub lape_bar: f64,
+    /// Generic neurons (active for every language alike) left out before the sets are taken
+    #[arg(long, value_enum, default_value_t)]
+    pub generic: GenericArg,
+    /// The probability bar of `--generic above-bar`
+    #[arg(long, default_value_t = 0.99, value_name = "P")]
+    pub generic_bar: f64,
 }
 
 impl SetArgs {
@@ -152,6 +160,10 @@ impl SetArgs {
             self.threshold,
             self.lape_bar,
         )?)
+    }
+
+    pub fn generic(&self) -> anyhow::Result<GenericNeurons> {
+        Ok(generic_neurons(self.generic, self.generic_bar)?)
     }
 }
 

@@ -283,6 +283,34 @@ pub enum SetsArg {
     Lape,
 }
 
+/// Which generic neurons (active for every language alike) are left out before the sets are
+/// taken (docs/METHOD.md §2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum GenericArg {
+    /// Keep them (the reference method).
+    #[default]
+    Keep,
+    /// Leave out the neurons in every language's set, then take the sets from the rest.
+    InEverySet,
+    /// Leave out the neurons with P(act > 0) at or above --generic-bar in every language.
+    AboveBar,
+}
+
+/// The generic-neuron rule of `--generic` and `--generic-bar`.
+pub fn generic_neurons(generic: GenericArg, bar: f64) -> Result<overlap::GenericNeurons, ArgError> {
+    if !(0.0..=1.0).contains(&bar) || bar == 0.0 {
+        return Err(ArgError::invalid(
+            "generic-bar",
+            format!("{bar} is not a probability in (0, 1]; the default is 0.99"),
+        ));
+    }
+    Ok(match generic {
+        GenericArg::Keep => overlap::GenericNeurons::Keep,
+        GenericArg::InEverySet => overlap::GenericNeurons::InEverySet,
+        GenericArg::AboveBar => overlap::GenericNeurons::AboveBar { bar },
+    })
+}
+
 /// The cut-off of the top-rate rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ThresholdArg {

@@ -116,6 +116,7 @@ pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
     opts.params.stats = args.text.stats_params(&args.site)?;
     opts.params.probe = args.probe.params(&args.site)?;
     opts.params.bridge.sets = args.sets.method()?;
+    opts.params.bridge.generic = args.sets.generic()?;
     opts.params.bridge.variant = args.bridge_set.into();
     opts.params.bridge.hsic.kind = args.hsic.into();
     opts.params.bridge.hsic.engine = args.engine.engine();
@@ -388,7 +389,7 @@ pub fn render_bridge(r: &BridgeReport) -> String {
     let _ = writeln!(
         out,
         "language sets: {}; bridge neurons: {}; score: {}; window: layers {}-{}",
-        describe_sets(&r.params.sets),
+        describe_sets(&r.params.sets, r.params.generic, r.overlap.generic_excluded),
         describe_variant(r.params.variant),
         describe_score(r.score_kind),
         r.window.first,

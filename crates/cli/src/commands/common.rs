@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use neuron_probe::{
-    BridgeVariant, Inputs, ModelIdentity, RunContext, ScoreKind, SetMethod, Threshold,
+    BridgeVariant, GenericNeurons, Inputs, ModelIdentity, RunContext, ScoreKind, SetMethod,
+    Threshold,
 };
 
 use crate::app::AppModel;
@@ -77,7 +78,21 @@ pub fn native_name(code: &str) -> &str {
     langs::get(code).map_or(code, |l| l.native_name)
 }
 
-pub fn describe_sets(m: &SetMethod) -> String {
+/// The set rule in words, with the generic neurons left out (and how many) when any were.
+pub fn describe_sets(m: &SetMethod, generic: GenericNeurons, excluded: usize) -> String {
+    let method = describe_method(m);
+    if generic.is_keep() {
+        method
+    } else {
+        format!(
+            "{method}; generic neurons {} ({} neurons)",
+            generic.describe(),
+            crate::table::count(excluded as u64)
+        )
+    }
+}
+
+fn describe_method(m: &SetMethod) -> String {
     match m {
         SetMethod::TopRate {
             top_rate,

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use neuron_probe::{
-    Inputs, ModelIdentity, RunContext, SetMethod, SimilarityMatrices, StatsParams, TextSelection,
-    language_sets,
+    GenericNeurons, Inputs, ModelIdentity, RunContext, SetMethod, SimilarityMatrices, StatsParams,
+    TextSelection,
 };
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +53,7 @@ pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
         text: args.text.selection(),
         stats: args.text.stats_params(&args.site)?,
         sets: args.sets.method()?,
+        generic: args.sets.generic()?,
         out_dir: Some(args.out.out.clone()),
         plots: PlotFormats {
             png: true,
@@ -73,6 +74,7 @@ pub struct SimilarityOptions {
     pub text: TextSelection,
     pub stats: StatsParams,
     pub sets: SetMethod,
+    pub generic: GenericNeurons,
     pub out_dir: Option<PathBuf>,
     pub plots: PlotFormats,
 }
@@ -85,9 +87,14 @@ pub struct SimilarityLanguage {
     pub tokens: u64,
     pub set_size: usize,
     pub threshold: f64,
-    /// The other language with the largest overlap count / cosine.
+    /// The other language with the largest overlap count / cosine on shared neurons / Jaccard
+    /// / cosine over all neurons.
     pub nearest_by_overlap: Option<String>,
     pub nearest_by_cosine: Option<String>,
+    #[serde(default)]
+    pub nearest_by_jaccard: Option<String>,
+    #[serde(default)]
+    pub nearest_by_cosine_all: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,6 +103,11 @@ pub struct SimilarityOutcome {
     pub matrices: SimilarityMatrices,
     pub languages: Vec<SimilarityLanguage>,
     pub sets: SetMethod,
+    /// Generic neurons left out before the sets were taken, and how many.
+    #[serde(default)]
+    pub generic: GenericNeurons,
+    #[serde(default)]
+    pub generic_excluded: usize,
     pub model: ModelIdentity,
     pub run: RunInfo,
     #[serde(skip)]
@@ -142,12 +154,16 @@ pub fn similarity_command<M: AppModel + ?Sized>(
         &opts.text,
         &opts.stats,
         &opts.sets,
+        opts.generic,
         ctx,
     )
     .context("the similarity of the languages' neuron sets")?;
     run.record(&staged.log);
-    let neuron_probe::SimilarityRun { stats, matrices } = staged.value;
-    let sets = language_sets(&stats, &opts.sets).context("language neuron sets")?;
+    let neuron_probe::SimilarityRun {
+        stats,
+        sets,
+        matrices,
+    } = staged.value;
     let mut languages = Vec::with_capacity(codes.len());
     for (i, code) in codes.iter().enumerate() {
         let st = &stats[i];
@@ -162,6 +178,10 @@ pub fn similarity_command<M: AppModel + ?Sized>(
             nearest_by_overlap: argmax_off_diagonal(&overlap_row, i).map(|j| codes[j].to_string()),
             nearest_by_cosine: argmax_off_diagonal(&matrices.cosine[i], i)
                 .map(|j| codes[j].to_string()),
+            nearest_by_jaccard: argmax_off_diagonal(&matrices.jaccard[i], i)
+                .map(|j| codes[j].to_string()),
+            nearest_by_cosine_all: argmax_off_diagonal(&matrices.cosine_all[i], i)
+                .map(|j| codes[j].to_string()),
         });
     }
     finish_run(&mut run, started, &*model);
@@ -170,6 +190,8 @@ pub fn similarity_command<M: AppModel + ?Sized>(
         matrices,
         languages,
         sets: opts.sets,
+        generic: opts.generic,
+        generic_excluded: sets.excluded,
         model: model.identity(),
         run,
         files: Vec::new(),
@@ -296,7 +318,19 @@ pub fn write_similarity_files(
         &csv_of(&m.languages, |i, j| format!("{:.6}", m.cosine[i][j]))?,
     )?;
     files.push(cosine_csv);
-    let sets = describe_sets(&o.sets);
+    let jaccard_csv = dir.join("similarity-jaccard.csv");
+    write_atomic(
+        &jaccard_csv,
+        &csv_of(&m.languages, |i, j| format!("{:.6}", m.jaccard[i][j]))?,
+    )?;
+    files.push(jaccard_csv);
+    let cosine_all_csv = dir.join("similarity-cosine-all.csv");
+    write_atomic(
+        &cosine_all_csv,
+        &csv_of(&m.languages, |i, j| format!("{:.8}", m.cosine_all[i][j]))?,
+    )?;
+    files.push(cosine_all_csv);
+    let sets = describe_sets(&o.sets, o.generic, o.generic_excluded);
     files.extend(write_heat_map(
         &dir.join("similarity-overlap"),
         &HeatMap {
@@ -308,6 +342,22 @@ pub fn write_similarity_files(
                 .map(|r| r.iter().map(|&v| v as f64).collect())
                 .collect(),
             decimals: 0,
+            scale_off_diagonal: true,
+            texts: None,
+            scale_labels: None,
+        },
+        plots,
+    )?);
+    files.extend(write_heat_map(
+        &dir.join("similarity-jaccard"),
+        &HeatMap {
+            title: format!(
+                "Jaccard |T_i ∩ T_j| / |T_i ∪ T_j| · {} · {sets}",
+                o.model.name
+            ),
+            labels: m.languages.clone(),
+            values: m.jaccard.clone(),
+            decimals: 2,
             scale_off_diagonal: true,
             texts: None,
             scale_labels: None,
@@ -361,7 +411,7 @@ pub fn render_similarity(o: &SimilarityOutcome) -> String {
     let _ = writeln!(
         out,
         "Language similarity from neuron sets ({})",
-        describe_sets(&o.sets)
+        describe_sets(&o.sets, o.generic, o.generic_excluded)
     );
     let _ = writeln!(out, "model: {}", describe_model(&o.model));
     let _ = writeln!(out);
@@ -380,6 +430,26 @@ pub fn render_similarity(o: &SimilarityOutcome) -> String {
         table::matrix(&m.languages, |i, j| cosine_cell(m, display, i, j))
     );
     let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Jaccard similarity |T_i ∩ T_j| / |T_i ∪ T_j| (set sizes taken out)"
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        table::matrix(&m.languages, |i, j| format!("{:.3}", m.jaccard[i][j]))
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Cosine similarity of activation probabilities over all neurons"
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        table::matrix(&m.languages, |i, j| format!("{:.4}", m.cosine_all[i][j]))
+    );
+    let _ = writeln!(out);
     let mut t = table::table(
         &[
             "language",
@@ -389,6 +459,8 @@ pub fn render_similarity(o: &SimilarityOutcome) -> String {
             "cut-off",
             "nearest by overlap",
             "nearest by cosine",
+            "nearest by Jaccard",
+            "nearest by all-neuron cosine",
         ],
         2,
     );
@@ -401,6 +473,10 @@ pub fn render_similarity(o: &SimilarityOutcome) -> String {
             table::num(l.threshold, 4),
             l.nearest_by_overlap.clone().unwrap_or_else(|| "-".into()),
             l.nearest_by_cosine.clone().unwrap_or_else(|| "-".into()),
+            l.nearest_by_jaccard.clone().unwrap_or_else(|| "-".into()),
+            l.nearest_by_cosine_all
+                .clone()
+                .unwrap_or_else(|| "-".into()),
         ]);
     }
     let _ = writeln!(out, "Languages");
@@ -417,6 +493,8 @@ mod tests {
             languages: vec!["a".into(), "b".into()],
             overlap: vec![vec![3, 1], vec![1, 3]],
             cosine: vec![vec![1.0, cos], vec![cos, 1.0]],
+            jaccard: vec![vec![1.0, 0.2], vec![0.2, 1.0]],
+            cosine_all: vec![vec![1.0, 0.9], vec![0.9, 1.0]],
         }
     }
 

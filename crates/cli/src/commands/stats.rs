@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use neuron_probe::{
-    Inputs, LanguageStats, ModelIdentity, RunContext, SetMethod, StatsParams, TextSelection,
-    language_sets,
+    GenericNeurons, Inputs, LanguageStats, ModelIdentity, RunContext, SetMethod, StatsParams,
+    TextSelection, language_sets,
 };
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +49,7 @@ pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
     opts.text = args.text.selection();
     opts.stats = args.text.stats_params(&args.site)?;
     opts.sets = args.sets.method()?;
+    opts.generic = args.sets.generic()?;
     opts.out_dir = Some(args.out.out.clone());
     let mut model = env.model(&args.model, Some(&ctx))?;
     let outcome = stats_command(&mut model, &data, &ctx, &opts)?;
@@ -65,6 +66,7 @@ pub struct StatsOptions {
     pub stats: StatsParams,
     /// For the set sizes shown (LAPE sets depend on all languages named).
     pub sets: SetMethod,
+    pub generic: GenericNeurons,
     pub out_dir: Option<PathBuf>,
 }
 
@@ -75,6 +77,7 @@ impl StatsOptions {
             text: TextSelection::default(),
             stats: StatsParams::default(),
             sets: SetMethod::default(),
+            generic: GenericNeurons::Keep,
             out_dir: None,
         }
     }
@@ -101,6 +104,11 @@ pub struct StatsOutcome {
     pub format: String,
     pub languages: Vec<LanguageSummary>,
     pub sets: SetMethod,
+    /// Generic neurons left out before the sets were taken, and how many.
+    #[serde(default)]
+    pub generic: GenericNeurons,
+    #[serde(default)]
+    pub generic_excluded: usize,
     pub site: neuron_probe::CaptureSite,
     pub window_tokens: usize,
     pub model: ModelIdentity,
@@ -144,7 +152,7 @@ pub fn stats_command<M: AppModel + ?Sized>(
     run.record(&staged.log);
     let stats = staged.value;
     let labels: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
-    let sets = language_sets(&stats, &opts.sets).context("language neuron sets")?;
+    let sets = language_sets(&stats, &opts.sets, opts.generic).context("language neuron sets")?;
 
     let mut languages = Vec::with_capacity(stats.len());
     for (k, s) in stats.iter().enumerate() {
@@ -168,6 +176,8 @@ pub fn stats_command<M: AppModel + ?Sized>(
         format: STATS_FORMAT.to_string(),
         languages,
         sets: opts.sets,
+        generic: opts.generic,
+        generic_excluded: sets.excluded,
         site: opts.stats.site,
         window_tokens: opts.stats.window_tokens,
         model: model.identity(),
@@ -193,7 +203,11 @@ pub fn render_stats(o: &StatsOutcome) -> String {
         o.site, o.window_tokens
     );
     let _ = writeln!(out, "model: {}", describe_model(&o.model));
-    let _ = writeln!(out, "sets: {}", describe_sets(&o.sets));
+    let _ = writeln!(
+        out,
+        "sets: {}",
+        describe_sets(&o.sets, o.generic, o.generic_excluded)
+    );
     let _ = writeln!(out);
     let mut t = table::table(
         &[

@@ -168,22 +168,7 @@ fn similarity_matrices_match_a_hand_computation() {
     let stats = language_stats(&mut sc.model.clone(), &sc.texts, &stats_params(), &ctx)
         .unwrap()
         .value;
-    let mut p: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut t: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for s in &stats {
-        let probs: Vec<f64> = s
-            .stats
-            .over_zero
-            .iter()
-            .map(|&c| c as f64 / s.stats.tokens as f64)
-            .collect();
-        let cut = quantile_linear(&probs, 0.9);
-        t.insert(
-            s.lang.clone(),
-            (0..probs.len()).filter(|&i| probs[i] >= cut).collect(),
-        );
-        p.insert(s.lang.clone(), probs);
-    }
+    let (p, t) = hand_sets(&stats, &[]);
     for (i, a) in languages.iter().enumerate() {
         for (j, b) in languages.iter().enumerate() {
             let common: Vec<usize> = t[*a]
@@ -201,6 +186,14 @@ fn similarity_matrices_match_a_hand_computation() {
                 0.0
             };
             assert!((o.matrices.cosine[i][j] - cos).abs() < 1e-12, "{a}-{b}");
+            let union = t[*a].len() + t[*b].len() - common.len();
+            let jaccard = common.len() as f64 / union as f64;
+            assert!(
+                (o.matrices.jaccard[i][j] - jaccard).abs() < 1e-12,
+                "{a}-{b}"
+            );
+            let all = cosine(&p[*a], &p[*b]);
+            assert!((o.matrices.cosine_all[i][j] - all).abs() < 1e-12, "{a}-{b}");
         }
         assert_eq!(o.languages[i].set_size, t[*languages.get(i).unwrap()].len());
     }
@@ -224,6 +217,82 @@ fn similarity_matrices_match_a_hand_computation() {
     }
     let txt = render_similarity(&o);
     assert!(txt.contains("Overlap counts") && txt.contains("Cosine similarity"));
+}
+
+/// Per language, `p` and `T` = the neurons outside `excluded` at or above the 0.9 quantile of
+/// the remaining neurons' `p`.
+#[allow(clippy::type_complexity)]
+fn hand_sets(
+    stats: &[neuron_probe::LanguageStats],
+    excluded: &[usize],
+) -> (BTreeMap<String, Vec<f64>>, BTreeMap<String, Vec<usize>>) {
+    let mut p: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut t: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for s in stats {
+        let probs: Vec<f64> = s
+            .stats
+            .over_zero
+            .iter()
+            .map(|&c| c as f64 / s.stats.tokens as f64)
+            .collect();
+        let rest: Vec<usize> = (0..probs.len()).filter(|n| !excluded.contains(n)).collect();
+        let values: Vec<f64> = rest.iter().map(|&n| probs[n]).collect();
+        let cut = quantile_linear(&values, 0.9);
+        t.insert(
+            s.lang.clone(),
+            rest.into_iter().filter(|&n| probs[n] >= cut).collect(),
+        );
+        p.insert(s.lang.clone(), probs);
+    }
+    (p, t)
+}
+
+fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+#[test]
+fn generic_neurons_left_out_as_a_hand_computation_does() {
+    let (sc, inputs) = world();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = ctx(dir.path());
+    let languages = ["en", "sw", "de", "pt", "es"];
+    let stats: Vec<_> = language_stats(&mut sc.model.clone(), &sc.texts, &stats_params(), &ctx)
+        .unwrap()
+        .value
+        .into_iter()
+        .filter(|s| languages.contains(&s.lang.as_str()))
+        .collect();
+    let (p, _) = hand_sets(&stats, &[]);
+    // The bar: the highest probability every language reaches on one neuron, so at least
+    // that neuron is generic.
+    let floor = |n: usize| p.values().map(|v| v[n]).fold(f64::INFINITY, f64::min);
+    let neurons = p["en"].len();
+    let bar = (0..neurons).map(floor).fold(0.0, f64::max);
+    assert!(bar > 0.0);
+    let generic: Vec<usize> = (0..neurons).filter(|&n| floor(n) >= bar).collect();
+    let (_, t) = hand_sets(&stats, &generic);
+
+    let opts = SimilarityOptions {
+        languages: languages.iter().map(|l| l.to_string()).collect(),
+        stats: stats_params(),
+        sets: sets(),
+        generic: neuron_probe::GenericNeurons::AboveBar { bar },
+        ..SimilarityOptions::default()
+    };
+    let o = similarity_command(&mut sc.model.clone(), &inputs, &ctx, &opts).unwrap();
+    assert_eq!(o.generic_excluded, generic.len());
+    for (i, l) in languages.iter().enumerate() {
+        assert_eq!(o.languages[i].set_size, t[*l].len(), "{l}");
+        for (j, m) in languages.iter().enumerate() {
+            let shared = t[*l].iter().filter(|n| t[*m].contains(n)).count();
+            assert_eq!(o.matrices.overlap[i][j], shared, "{l}-{m}");
+        }
+    }
+    assert!(render_similarity(&o).contains("generic neurons left out"));
 }
 
 #[test]
@@ -442,7 +511,10 @@ fn bridge_states_its_confidence() {
         txt.contains("Verdict: clear: Portuguese (pt) wins 100% of 30 bootstrap replicates"),
         "{txt}"
     );
-    assert!(txt.contains("win rate") && txt.contains("95% interval"), "{txt}");
+    assert!(
+        txt.contains("win rate") && txt.contains("95% interval"),
+        "{txt}"
+    );
     let json = read_json(&dir.path().join("out/bridge-en-sw.json"));
     assert_eq!(json["report"]["confidence"]["verdict"]["verdict"], "clear");
     // Off on request.

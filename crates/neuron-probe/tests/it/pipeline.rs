@@ -4,7 +4,7 @@
 use std::fs;
 
 use neuron_probe::BridgeParams;
-use neuron_probe::bridge::{rank_bridges, similarity};
+use neuron_probe::bridge::{language_sets, rank_bridges, similarity};
 use neuron_probe::probe::{FILTER_KIND, PROBE_KIND};
 use neuron_probe::stats::STATS_KIND;
 use neuron_probe::testkit::{FAKE_BOS, FakeModel, Scenario, ScenarioSize};
@@ -410,7 +410,8 @@ fn similarity_matrices_follow_the_groups() {
     let stats = language_stats(&mut model, &sc.texts, &stats_params(), &ctx(&dir))
         .unwrap()
         .value;
-    let sim = similarity(&stats, &bridge_params().sets, &["en", "sw", "de"]).unwrap();
+    let sets = language_sets(&stats, &bridge_params().sets, Default::default()).unwrap();
+    let sim = similarity(&stats, &sets, &["en", "sw", "de"]).unwrap();
     // en and sw share exactly their {en, sw} group (4 x 6); de's set shares nothing with them
     // except, possibly, background neurons, which never reach the en/sw cut-off.
     assert_eq!(sim.overlap[0][1], 24);

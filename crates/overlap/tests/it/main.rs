@@ -1,4 +1,5 @@
 //! The integration tests of this crate, one binary (a module per former test file), so the
 //! crate and its dependencies are linked once.
 
+mod generic;
 mod overlap;

@@ -179,6 +179,8 @@ fn similarity_by_hand() {
             NeuronSet::new(shape1, vec![1]).unwrap(),
         ],
         thresholds: vec![0.0, 0.0],
+        generic: Default::default(),
+        excluded: 0,
     };
     let m = similarity_matrices(&t, &sets, &[]).unwrap();
     assert_eq!(m.overlap[0][1], 0);
