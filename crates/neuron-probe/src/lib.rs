@@ -92,7 +92,7 @@ pub use context::RunContext;
 pub use data::{Inputs, load_language_text, load_probe_dictionary};
 pub use error::{ProbeError, Result};
 pub use model::{CaptureSite, CorpusStats, ModelIdentity, NeuronModel};
-pub use params::{BridgeParams, PipelineParams};
+pub use params::{BridgeParams, PipelineParams, SimilarityParams};
 pub use pipeline::{
     SimilarityRun, bridge_for_pair, probe_pair, resolve_candidates, resolve_languages,
     similarity_for_languages, stats_for_languages,

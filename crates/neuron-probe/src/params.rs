@@ -26,6 +26,16 @@ pub struct BridgeParams {
     pub window: Option<LayerWindow>,
 }
 
+/// All settings of a similarity computation: text, statistics and how the sets are built.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SimilarityParams {
+    pub text: TextSelection,
+    pub stats: StatsParams,
+    pub sets: SetMethod,
+    #[serde(default)]
+    pub generic: GenericNeurons,
+}
+
 /// All settings of a bridge computation: text, statistics, probe, scoring and the confidence
 /// estimate.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 //! found in the artifact cache.
 
 use muse_dict::Split;
-use overlap::{GenericNeurons, LanguageSets, SetMethod, SimilarityMatrices};
+use overlap::{LanguageSets, SimilarityMatrices};
 
 use crate::bridge::{BridgeReport, language_sets, rank_bridges, similarity};
 use crate::confidence::bridge_confidence;
@@ -12,7 +12,7 @@ use crate::context::RunContext;
 use crate::data::Inputs;
 use crate::error::{ProbeError, Result};
 use crate::model::NeuronModel;
-use crate::params::PipelineParams;
+use crate::params::{PipelineParams, SimilarityParams};
 use crate::probe::{ProbeActivations, ProbeParams, probe};
 use crate::staged::{StageLog, Staged};
 use crate::stats::{LanguageStats, StatsParams, TextSelection, language_stats};
@@ -102,15 +102,12 @@ pub fn similarity_for_languages<M: NeuronModel + ?Sized>(
     model: &mut M,
     inputs: &dyn Inputs,
     languages: &[&str],
-    text: &TextSelection,
-    stats: &StatsParams,
-    method: &SetMethod,
-    generic: GenericNeurons,
+    params: &SimilarityParams,
     ctx: &RunContext,
 ) -> Result<Staged<SimilarityRun>> {
-    let staged = stats_for_languages(model, inputs, languages, text, stats, ctx)?;
+    let staged = stats_for_languages(model, inputs, languages, &params.text, &params.stats, ctx)?;
     let codes: Vec<&str> = staged.value.iter().map(|s| s.lang.as_str()).collect();
-    let sets = language_sets(&staged.value, method, generic)?;
+    let sets = language_sets(&staged.value, &params.sets, params.generic)?;
     let matrices = similarity(&staged.value, &sets, &codes)?;
     Ok(staged.map(|stats| SimilarityRun {
         stats,

@@ -147,17 +147,14 @@ pub fn similarity_command<M: AppModel + ?Sized>(
     if codes.len() < 2 {
         anyhow::bail!("--langs: name at least two languages to compare");
     }
-    let staged = neuron_probe::similarity_for_languages(
-        model,
-        inputs,
-        &codes,
-        &opts.text,
-        &opts.stats,
-        &opts.sets,
-        opts.generic,
-        ctx,
-    )
-    .context("the similarity of the languages' neuron sets")?;
+    let params = neuron_probe::SimilarityParams {
+        text: opts.text.clone(),
+        stats: opts.stats.clone(),
+        sets: opts.sets,
+        generic: opts.generic,
+    };
+    let staged = neuron_probe::similarity_for_languages(model, inputs, &codes, &params, ctx)
+        .context("the similarity of the languages' neuron sets")?;
     run.record(&staged.log);
     let neuron_probe::SimilarityRun {
         stats,
