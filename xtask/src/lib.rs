@@ -1,6 +1,7 @@
 //! Project automation behind `cargo xtask` (alias in `.cargo/config.toml`). The library part
-//! holds what tests drive directly: [`reproduce`], the whole study in one call, and [`fuzz`],
-//! the fuzz campaign over the readers of untrusted files.
+//! holds what tests drive directly: [`reproduce`], the whole study in one call, [`rules`], the
+//! comparison of bridge-scoring rules, and [`fuzz`], the fuzz campaign over the readers of
+//! untrusted files.
 //!
 //! ```no_run
 //! // The study on the default model, two pairs, word translation only, 20 items per route.
@@ -19,3 +20,4 @@
 
 pub mod fuzz;
 pub mod reproduce;
+pub mod rules;

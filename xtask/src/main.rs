@@ -6,6 +6,7 @@
 mod download;
 mod manifest;
 mod reproduce_cmd;
+mod rules_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ enum Command {
     Manifest(manifest::Args),
     /// The whole study: 15 pairs, bridge rankings, every task under every baseline, REPORT.md.
     Reproduce(Box<reproduce_cmd::Args>),
+    /// Every bridge-scoring rule on the study's pairs: choices, bootstrap win rates, rules.md.
+    Rules(Box<rules_cmd::Args>),
     /// A seeded fuzz campaign over the GGUF, safetensors, dictionary and JSON Lines readers.
     Fuzz(xtask::fuzz::Args),
 }
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Download(args) => download::run(args),
         Command::Manifest(args) => manifest::run(args),
         Command::Reproduce(args) => reproduce_cmd::run(*args),
+        Command::Rules(args) => rules_cmd::run(*args),
         Command::Fuzz(args) => xtask::fuzz::run(args),
     };
     match result {

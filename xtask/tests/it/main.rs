@@ -3,3 +3,4 @@
 
 mod download;
 mod fuzz;
+mod rules;
