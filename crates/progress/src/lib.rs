@@ -53,6 +53,9 @@ struct LineState {
     last: Instant,
     /// Lines written so far (at most one per interval).
     written: Vec<String>,
+    /// Where the count stood when [`Progress::finish`] ran (indicatif moves a finished bar to
+    /// its end, which would claim work that was not done, e.g. words judged but not understood).
+    finished_at: Option<u64>,
 }
 
 /// Progress of `total` steps of `unit`.
@@ -109,6 +112,7 @@ impl Progress {
                 label: label.to_string(),
                 last: now,
                 written: Vec::new(),
+                finished_at: None,
             }),
         }
     }
@@ -123,7 +127,11 @@ impl Progress {
 
     /// Steps done so far.
     pub fn position(&self) -> u64 {
-        self.bar.position()
+        self.lines
+            .lock()
+            .ok()
+            .and_then(|l| l.finished_at)
+            .unwrap_or_else(|| self.bar.position())
     }
 
     pub fn total(&self) -> u64 {
@@ -143,6 +151,10 @@ impl Progress {
 
     /// Clear the bar; in a log, write the closing line.
     pub fn finish(&self) {
+        let done = self.bar.position();
+        if let Ok(mut l) = self.lines.lock() {
+            l.finished_at = Some(done);
+        }
         self.bar.finish_and_clear();
         self.maybe_line(true);
     }
@@ -235,6 +247,17 @@ mod tests {
         p.set_position(10);
         assert!(p.line().starts_with("statistics de: 10/10"), "{}", p.line());
         assert!(!p.line().contains("left"), "nothing left at the end");
+    }
+
+    #[test]
+    fn a_finished_count_stays_where_it_stopped() {
+        // A filter that judged all its words but found only 4 understood must not end with
+        // "500/500 words understood".
+        let p = Progress::with_display(500, "words understood", "filter en-sw", Display::Off);
+        p.inc(4);
+        p.finish();
+        assert_eq!(p.position(), 4);
+        assert!(p.line().starts_with("filter en-sw: 4/500"), "{}", p.line());
     }
 
     #[test]
