@@ -4,6 +4,11 @@
 //! candidate gets a win rate (the share of replicates it comes first in) and a 95% interval of
 //! its bridge score. A choice is "clear" when it wins at least `clear_at` of the replicates.
 //!
+//! A second mode redraws the probe words instead ([`Resample::Words`]): each replicate takes
+//! the probe's number of words, without replacement, from a larger pool of probe words (the
+//! same seeded order and filter, more words), so the question becomes "would other words of
+//! the dictionary have chosen the same bridge?" rather than "do these words, resampled, agree?".
+//!
 //! What does not depend on the probe is computed once: the language sets (from the FLORES
 //! statistics) and the validation. Each replicate copies only the probe rows of the languages'
 //! sets, the only rows the bridge sets and the scores read.
@@ -21,14 +26,28 @@ use crate::params::BridgeParams;
 use crate::probe::ProbeActivations;
 use crate::stats::LanguageStats;
 
+/// What each replicate redraws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Resample {
+    /// The probe's samples, with replacement (the bootstrap). Default.
+    #[default]
+    Samples,
+    /// The probe's number of words, without replacement, from a pool of the first `pool` probe
+    /// words in the probe's seeded order (computed once, as a probe of `pool` words).
+    Words { pool: usize },
+}
+
 /// Settings of the confidence estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ConfidenceParams {
-    /// Bootstrap replicates (0 = no estimate).
+    /// Replicates (0 = no estimate).
     pub replicates: usize,
     pub seed: u64,
     /// The win rate from which a choice is called clear.
     pub clear_at: f64,
+    #[serde(default)]
+    pub resample: Resample,
 }
 
 impl Default for ConfidenceParams {
@@ -37,6 +56,7 @@ impl Default for ConfidenceParams {
             replicates: 200,
             seed: 0,
             clear_at: 0.95,
+            resample: Resample::Samples,
         }
     }
 }
@@ -85,6 +105,21 @@ pub fn bootstrap_indices(samples: usize, replicate: usize, seed: u64) -> Vec<usi
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(replicate as u64);
     (0..samples).map(|_| rng.random_range(0..samples)).collect()
+}
+
+/// The pool indices of word-redraw replicate `replicate`: `draw` distinct indices of `0..pool`
+/// (a seeded partial Fisher–Yates shuffle), seeded by `(seed, replicate)`.
+pub fn word_draw_indices(pool: usize, draw: usize, replicate: usize, seed: u64) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(replicate as u64);
+    let mut all: Vec<usize> = (0..pool).collect();
+    let draw = draw.min(pool);
+    for i in 0..draw {
+        let j = rng.random_range(i..pool);
+        all.swap(i, j);
+    }
+    all.truncate(draw);
+    all
 }
 
 /// The `q` quantile (0..=1) of ascending `sorted` values, interpolated linearly between order
@@ -146,14 +181,82 @@ pub fn bridge_confidence(
     chosen: Option<&str>,
     conf: &ConfidenceParams,
 ) -> Result<Confidence> {
+    let samples = probe.samples();
+    replicated(
+        stats,
+        probe,
+        samples,
+        |r| bootstrap_indices(samples, r, conf.seed),
+        "probe samples".to_string(),
+        candidates,
+        params,
+        model,
+        chosen,
+        conf,
+    )
+}
+
+/// The ranking of a pair over redrawn probe words: each of `conf.replicates` replicates takes
+/// `draw` distinct words of `pool` (a probe of more words than the ranked one, in the same
+/// seeded order; [`Resample::Words`]) and is scored as [`crate::rank_bridges`] scores a probe.
+#[allow(clippy::too_many_arguments)]
+pub fn bridge_confidence_words(
+    stats: &[LanguageStats],
+    pool: &ProbeActivations,
+    draw: usize,
+    candidates: &[&str],
+    params: &BridgeParams,
+    model: &ModelIdentity,
+    chosen: Option<&str>,
+    conf: &ConfidenceParams,
+) -> Result<Confidence> {
+    let size = pool.samples();
+    if draw == 0 || draw >= size {
+        return Err(ProbeError::param(
+            "word pool",
+            format!(
+                "a pool of {size} words cannot give redraws of {draw}: it must hold more words \
+                 than the probe"
+            ),
+        ));
+    }
+    replicated(
+        stats,
+        pool,
+        draw,
+        |r| word_draw_indices(size, draw, r, conf.seed),
+        format!("probe words ({draw} of a pool of {size}, without replacement)"),
+        candidates,
+        params,
+        model,
+        chosen,
+        conf,
+    )
+}
+
+/// The replicate loop both modes share: replicate `r` is the probe made of `source`'s samples
+/// `draws(r)` (`width` of them).
+#[allow(clippy::too_many_arguments)]
+fn replicated(
+    stats: &[LanguageStats],
+    source: &ProbeActivations,
+    width: usize,
+    draws: impl Fn(usize) -> Vec<usize>,
+    resampled: String,
+    candidates: &[&str],
+    params: &BridgeParams,
+    model: &ModelIdentity,
+    chosen: Option<&str>,
+    conf: &ConfidenceParams,
+) -> Result<Confidence> {
     if !(conf.clear_at > 0.0 && conf.clear_at <= 1.0) {
         return Err(ProbeError::param(
             "clear_at",
             format!("{} is not a share in (0, 1]", conf.clear_at),
         ));
     }
-    let setup = ScoringSetup::new(stats, probe, candidates, params, model)?;
-    let (layers, neurons, samples) = (probe.layers, probe.neurons, probe.samples());
+    let setup = ScoringSetup::new(stats, source, candidates, params, model)?;
+    let (layers, neurons, stride) = (source.layers, source.neurons, source.samples());
     // The rows any bridge set or score reads: the sets of the pair and of the candidates.
     let mut rows: Vec<u32> = [setup.source, setup.target]
         .iter()
@@ -168,17 +271,18 @@ pub fn bridge_confidence(
     let mut wins = vec![0usize; n];
     let mut scores: Vec<Vec<f64>> = vec![Vec::new(); n];
     let mut layer_scores: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); layers]; n];
-    let mut buf = vec![0f32; probe.data.len()];
+    let mut buf = vec![0f32; layers * neurons * width];
     for r in 0..conf.replicates {
-        let idx = bootstrap_indices(samples, r, conf.seed);
+        let idx = draws(r);
+        debug_assert_eq!(idx.len(), width);
         for &id in &rows {
-            let o = id as usize * samples;
-            let src = &probe.data[o..o + samples];
-            for (dst, &i) in buf[o..o + samples].iter_mut().zip(&idx) {
-                *dst = src[i];
+            let src = &source.data[id as usize * stride..(id as usize + 1) * stride];
+            let dst = &mut buf[id as usize * width..(id as usize + 1) * width];
+            for (d, &i) in dst.iter_mut().zip(&idx) {
+                *d = src[i];
             }
         }
-        let tensor = ProbeTensor::new(layers, neurons, samples, &buf[..])?;
+        let tensor = ProbeTensor::new(layers, neurons, width, &buf[..])?;
         let pair = overlap::pair_neurons(
             &setup.sets,
             setup.source,
@@ -223,7 +327,7 @@ pub fn bridge_confidence(
         .map(|c| (c.language.clone(), c.win_rate))
         .collect();
     Ok(Confidence {
-        resampled: "probe samples".to_string(),
+        resampled,
         replicates: conf.replicates,
         seed: conf.seed,
         clear_at: conf.clear_at,
@@ -286,5 +390,26 @@ mod tests {
         assert_ne!(a, bootstrap_indices(50, 4, 7));
         assert_ne!(a, bootstrap_indices(50, 3, 8));
         assert!(a.iter().all(|&i| i < 50));
+    }
+
+    #[test]
+    fn word_draws_are_distinct_seeded_and_cover_the_pool() {
+        let a = word_draw_indices(100, 40, 2, 5);
+        assert_eq!(a.len(), 40);
+        let mut sorted = a.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 40, "without replacement");
+        assert!(a.iter().all(|&i| i < 100));
+        assert_eq!(a, word_draw_indices(100, 40, 2, 5));
+        assert_ne!(a, word_draw_indices(100, 40, 3, 5));
+        // Over many replicates every pool word is drawn, each about 40 % of the time.
+        let mut seen = [0usize; 100];
+        for r in 0..500 {
+            for i in word_draw_indices(100, 40, r, 5) {
+                seen[i] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&c| (140..=260).contains(&c)), "{seen:?}");
     }
 }

@@ -85,8 +85,8 @@ pub use bridge::{
     rank_bridges, similarity, stats_table,
 };
 pub use confidence::{
-    CandidateConfidence, Confidence, ConfidenceParams, Verdict, bootstrap_indices,
-    bridge_confidence,
+    CandidateConfidence, Confidence, ConfidenceParams, Resample, Verdict, bootstrap_indices,
+    bridge_confidence, bridge_confidence_words, word_draw_indices,
 };
 pub use context::RunContext;
 pub use data::{Inputs, load_language_text, load_probe_dictionary};

@@ -7,7 +7,7 @@ use muse_dict::Split;
 use overlap::{LanguageSets, SimilarityMatrices};
 
 use crate::bridge::{BridgeReport, language_sets, rank_bridges, similarity};
-use crate::confidence::bridge_confidence;
+use crate::confidence::{Resample, bridge_confidence, bridge_confidence_words};
 use crate::context::RunContext;
 use crate::data::Inputs;
 use crate::error::{ProbeError, Result};
@@ -161,15 +161,46 @@ pub fn bridge_for_pair<M: NeuronModel + ?Sized>(
         &identity,
     )?;
     if params.confidence.replicates > 0 {
-        report.confidence = Some(bridge_confidence(
-            &stats.value,
-            &activations.value,
-            &candidates,
-            &params.bridge,
-            &identity,
-            report.chosen.as_deref(),
-            &params.confidence,
-        )?);
+        let confidence = match params.confidence.resample {
+            Resample::Samples => bridge_confidence(
+                &stats.value,
+                &activations.value,
+                &candidates,
+                &params.bridge,
+                &identity,
+                report.chosen.as_deref(),
+                &params.confidence,
+            )?,
+            Resample::Words { pool } => {
+                // The pool is a probe of more words, the same seeded order and filter: its own
+                // artifact, computed once.
+                let pool_params = ProbeParams {
+                    probe_size: pool,
+                    ..params.probe.clone()
+                };
+                let pool = probe_pair(
+                    model,
+                    inputs,
+                    source,
+                    target,
+                    Split::Train,
+                    &pool_params,
+                    ctx,
+                )?;
+                log.merge(&pool.log);
+                bridge_confidence_words(
+                    &stats.value,
+                    &pool.value,
+                    activations.value.samples(),
+                    &candidates,
+                    &params.bridge,
+                    &identity,
+                    report.chosen.as_deref(),
+                    &params.confidence,
+                )?
+            }
+        };
+        report.confidence = Some(confidence);
     }
     report.pipeline = Some(params.clone());
     Ok(Staged::new(report, log))

@@ -283,6 +283,16 @@ pub enum SetsArg {
     Lape,
 }
 
+/// What each confidence replicate redraws (docs/METHOD.md §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ResampleArg {
+    /// The probe samples, with replacement (the bootstrap).
+    #[default]
+    Samples,
+    /// The probe words, without replacement, from a larger pool of probe words.
+    Words,
+}
+
 /// Which generic neurons (active for every language alike) are left out before the sets are
 /// taken (docs/METHOD.md §2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

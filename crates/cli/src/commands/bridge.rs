@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppEnv;
 use crate::app::AppModel;
 use crate::args::{
-    BridgeSetArg, EngineArg, HsicArg, Lang, LayersArg, ModelArgs, OutArgs, ProbeArgs, SetArgs,
-    SigmaArg, SiteArgs, TextArgs,
+    BridgeSetArg, EngineArg, HsicArg, Lang, LayersArg, ModelArgs, OutArgs, ProbeArgs, ResampleArg,
+    SetArgs, SigmaArg, SiteArgs, TextArgs,
 };
 use crate::args::{LanguagePair, LayerRange};
 use crate::commands::common::{
@@ -86,6 +86,13 @@ pub struct Args {
     /// Win rate from which a choice is called clear
     #[arg(long, default_value_t = 0.95, value_name = "SHARE")]
     pub clear_at: f64,
+    /// What each replicate redraws: the probe samples (bootstrap) or the probe words (drawn
+    /// without replacement from a larger pool of probe words, --word-pool)
+    #[arg(long, value_enum, default_value_t)]
+    pub resample: ResampleArg,
+    /// Words in the pool of `--resample words` [default: twice the probe size]
+    #[arg(long, value_name = "N")]
+    pub word_pool: Option<usize>,
     /// Also write the plot as SVG
     #[arg(long)]
     pub svg: bool,
@@ -137,10 +144,25 @@ pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
     if !(args.clear_at > 0.0 && args.clear_at <= 1.0) {
         anyhow::bail!("--clear-at {} is not a share in (0, 1]", args.clear_at);
     }
+    let resample = match args.resample {
+        ResampleArg::Samples => neuron_probe::Resample::Samples,
+        ResampleArg::Words => {
+            let pool = args.word_pool.unwrap_or(2 * opts.params.probe.probe_size);
+            if pool <= opts.params.probe.probe_size {
+                anyhow::bail!(
+                    "--word-pool {pool} must be larger than --probe-size {}: each replicate \
+                     draws that many words from the pool",
+                    opts.params.probe.probe_size
+                );
+            }
+            neuron_probe::Resample::Words { pool }
+        }
+    };
     opts.params.confidence = neuron_probe::ConfidenceParams {
         replicates: args.replicates,
         seed: args.confidence_seed,
         clear_at: args.clear_at,
+        resample,
     };
     opts.layer_window = args.layer_window;
     opts.out_dir = Some(args.out.out.clone());
@@ -356,10 +378,17 @@ fn probe_rows(p: &ProbeSummary) -> Vec<(String, String)> {
 
 /// The verdict line: how sure the choice is over the bootstrap replicates.
 pub fn describe_verdict(c: &neuron_probe::Confidence) -> String {
-    let how = format!(
-        "{} bootstrap replicates of the probe samples, seed {}",
-        c.replicates, c.seed
-    );
+    let how = if c.resampled == "probe samples" {
+        format!(
+            "{} bootstrap replicates of the probe samples, seed {}",
+            c.replicates, c.seed
+        )
+    } else {
+        format!(
+            "{} replicates redrawing the {}, seed {}",
+            c.replicates, c.resampled, c.seed
+        )
+    };
     match &c.verdict {
         neuron_probe::Verdict::Clear { bridge, win_rate } => format!(
             "Verdict: clear: {} wins {:.0}% of {how} (clear from {:.0}%).",

@@ -517,6 +517,25 @@ fn bridge_states_its_confidence() {
     );
     let json = read_json(&dir.path().join("out/bridge-en-sw.json"));
     assert_eq!(json["report"]["confidence"]["verdict"]["verdict"], "clear");
+    // Redrawn words: a probe of twice the words is computed once, as its own artifact.
+    opts.params.confidence.resample = neuron_probe::Resample::Words {
+        pool: 2 * opts.params.probe.probe_size,
+    };
+    let o = bridge(&mut model, &inputs, &ctx, &opts).unwrap();
+    let conf = o.report.confidence.as_ref().expect("a confidence estimate");
+    assert_eq!(
+        conf.resampled,
+        format!(
+            "probe words ({} of a pool of {}, without replacement)",
+            opts.params.probe.probe_size,
+            2 * opts.params.probe.probe_size
+        )
+    );
+    assert!(
+        render_bridge(&o.report).contains("30 replicates redrawing the probe words"),
+        "{}",
+        render_bridge(&o.report)
+    );
     // Off on request.
     opts.params.confidence.replicates = 0;
     let o = bridge(&mut model, &inputs, &ctx, &opts).unwrap();

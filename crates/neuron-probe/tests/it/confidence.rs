@@ -4,9 +4,9 @@
 
 use neuron_probe::testkit::{Scenario, ScenarioSize};
 use neuron_probe::{
-    ArtifactStore, BridgeParams, ConfidenceParams, NeuronModel, ProbeParams, RunContext, SetMethod,
-    StatsParams, Threshold, Verdict, bootstrap_indices, bridge_confidence, language_stats, probe,
-    rank_bridges,
+    ArtifactStore, BridgeParams, ConfidenceParams, NeuronModel, ProbeParams, Resample, RunContext,
+    SetMethod, StatsParams, Threshold, Verdict, bootstrap_indices, bridge_confidence,
+    bridge_confidence_words, language_stats, probe, rank_bridges, word_draw_indices,
 };
 
 fn naive_percentile(mut v: Vec<f64>, q: f64) -> f64 {
@@ -58,6 +58,7 @@ fn the_bootstrap_is_the_ranking_of_resampled_probes() {
         replicates: 25,
         seed: 3,
         clear_at: 0.95,
+        ..ConfidenceParams::default()
     };
     let conf = bridge_confidence(
         &stats,
@@ -106,5 +107,106 @@ fn the_bootstrap_is_the_ranking_of_resampled_probes() {
             bridge: "pt".into(),
             win_rate: 1.0
         }
+    );
+}
+
+#[test]
+fn redrawn_words_are_rankings_of_word_subsets_of_the_pool() {
+    let sc = Scenario::new(
+        "en",
+        "sw",
+        "pt",
+        &["de", "pt", "es"],
+        ScenarioSize::default(),
+    )
+    .unwrap();
+    let mut model = sc.model.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = RunContext::new(ArtifactStore::new(dir.path())).quiet();
+    let stats_params = StatsParams {
+        window_tokens: 64,
+        ..StatsParams::default()
+    };
+    let stats = language_stats(&mut model, &sc.texts, &stats_params, &ctx)
+        .unwrap()
+        .value;
+    // A pool of 60 words; replicates of 30.
+    let pool = probe(
+        &mut model,
+        &sc.dictionary,
+        &ProbeParams {
+            probe_size: 60,
+            min_survivors: 20,
+            ..ProbeParams::default()
+        },
+        &ctx,
+    )
+    .unwrap()
+    .value;
+    let params = BridgeParams {
+        sets: SetMethod::TopRate {
+            top_rate: 0.1,
+            threshold: Threshold::Quantile,
+        },
+        ..BridgeParams::default()
+    };
+    let cands = ["de", "pt", "es"];
+    let identity = model.identity();
+    let conf_params = ConfidenceParams {
+        replicates: 15,
+        seed: 9,
+        resample: Resample::Words { pool: 60 },
+        ..ConfidenceParams::default()
+    };
+    let conf = bridge_confidence_words(
+        &stats,
+        &pool,
+        30,
+        &cands,
+        &params,
+        &identity,
+        Some("pt"),
+        &conf_params,
+    )
+    .unwrap();
+    assert!(conf.resampled.contains("30 of a pool of 60"));
+
+    // By hand: a probe of the drawn words (every row, words and prompts too), ranked.
+    let s = pool.samples();
+    let mut wins = vec![0usize; cands.len()];
+    for r in 0..conf_params.replicates {
+        let idx = word_draw_indices(s, 30, r, conf_params.seed);
+        let mut b = pool.clone();
+        b.words = idx.iter().map(|&i| pool.words[i].clone()).collect();
+        b.targets = idx.iter().map(|&i| pool.targets[i].clone()).collect();
+        b.prompts = idx.iter().map(|&i| pool.prompts[i].clone()).collect();
+        b.data = pool
+            .data
+            .chunks(s)
+            .flat_map(|row| idx.iter().map(move |&i| row[i]))
+            .collect();
+        let rr = rank_bridges(&stats, &b, &cands, &params, &identity).unwrap();
+        for (c, cand) in rr.candidates.iter().enumerate() {
+            if rr.chosen.as_deref() == Some(cand.language.as_str()) {
+                wins[c] += 1;
+            }
+        }
+    }
+    for (c, got) in conf.candidates.iter().enumerate() {
+        assert_eq!(got.win_rate, wins[c] as f64 / 15.0, "{}", got.language);
+    }
+    // A pool no larger than the draw is refused.
+    assert!(
+        bridge_confidence_words(
+            &stats,
+            &pool,
+            60,
+            &cands,
+            &params,
+            &identity,
+            Some("pt"),
+            &conf_params
+        )
+        .is_err()
     );
 }
