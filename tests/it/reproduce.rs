@@ -141,6 +141,12 @@ fn reproduce_en_sw_on_the_default_model() {
             );
         }
         assert!(out.join(b.image.as_ref().unwrap()).is_file());
+        // How sure the choice is: the bootstrap's win rate of the chosen bridge.
+        let c = b.confidence.as_ref().expect("a confidence estimate");
+        assert_eq!(c.replicates, 200);
+        assert!((0.0..=1.0).contains(&c.win_rate));
+        assert_eq!(c.clear, c.win_rate >= 0.95);
+        assert_eq!(c.clear, c.uncertain_between.is_empty());
     }
 
     // Files: JSON equal to the returned document, CSV row counts, the report's sections.
@@ -185,6 +191,7 @@ fn reproduce_en_sw_on_the_default_model() {
         !report.contains("### belebele"),
         "no pair has Belebele data"
     );
+    assert!(report.contains("how sure (bootstrap win rate)"));
     // `--report-only` renders from results.json alone: the same report.
     assert_eq!(xtask::reproduce::report::render(&json), report);
     // Every image the report links exists.

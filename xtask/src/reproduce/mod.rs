@@ -28,8 +28,8 @@ use neuron_probe::{Inputs, RunContext, TextSelection, resolve_candidates};
 use xicl_eval::{BaselineSpec, route_scores};
 
 use results::{
-    BridgeSummary, Nearest, PairResult, RESULTS_FORMAT, Results, Settings, SimilaritySummary, Skip,
-    TaskResult,
+    BridgeSummary, ChoiceConfidence, Nearest, PairResult, RESULTS_FORMAT, Results, Settings,
+    SimilaritySummary, Skip, TaskResult,
 };
 
 /// What to run and where to write it.
@@ -209,6 +209,22 @@ fn bridge_step<M: AppModel + ?Sized>(
             .iter()
             .find(|f| f.extension().is_some_and(|e| e == "png"))
             .map(|f| rel(&opts.out_dir, f)),
+        confidence: r.confidence.as_ref().map(|c| {
+            let chosen = r
+                .chosen
+                .as_deref()
+                .and_then(|k| c.candidates.iter().find(|x| x.language == k));
+            ChoiceConfidence {
+                replicates: c.replicates,
+                win_rate: chosen.map_or(0.0, |x| x.win_rate),
+                interval: chosen.and_then(|x| x.interval),
+                clear: matches!(c.verdict, neuron_probe::Verdict::Clear { .. }),
+                uncertain_between: match &c.verdict {
+                    neuron_probe::Verdict::Uncertain { between } => between.clone(),
+                    _ => Vec::new(),
+                },
+            }
+        }),
     };
     let candidates = r.candidates.iter().map(|c| c.language.clone()).collect();
     Ok((summary, candidates))

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use xicl_eval::Baseline;
 
-use super::results::{PairResult, Results, TaskResult};
+use super::results::{ChoiceConfidence, PairResult, Results, TaskResult};
 
 /// A score as the report prints it (accuracy in percent and chrF++ are both 0–100).
 fn show(_metric: &str, v: f64) -> String {
@@ -344,13 +344,13 @@ fn rankings(o: &mut String, r: &Results) {
     let _ = writeln!(o, "## Bridge rankings\n");
     let _ = writeln!(
         o,
-        "| pair | families | tiers | HSIC ranking (bridge score) | HSIC choice | FLORES-similarity choice | probe words: dictionary, filter | σ-collapsed window layers left out (all candidates) |\n|---|---|---|---|---|---|---|---|"
+        "| pair | families | tiers | HSIC ranking (bridge score) | HSIC choice | how sure (bootstrap win rate) | FLORES-similarity choice | probe words: dictionary, filter | σ-collapsed window layers left out (all candidates) |\n|---|---|---|---|---|---|---|---|---|"
     );
     for p in &r.pairs {
         let Some(b) = &p.bridge else {
             let _ = writeln!(
                 o,
-                "| {} | {} / {} | {} → {} | pending or skipped | – | – | – | – |",
+                "| {} | {} / {} | {} → {} | pending or skipped | – | – | – | – | – |",
                 p.pair, p.families.0, p.families.1, p.tiers.0, p.tiers.1
             );
             continue;
@@ -366,13 +366,14 @@ fn rankings(o: &mut String, r: &Results) {
             .join(" > ");
         let _ = writeln!(
             o,
-            "| {} | {} / {} | {} → {} | {ranking} | **{}** | {} | {}, {}/{} kept{} | {} |",
+            "| {} | {} / {} | {} → {} | {ranking} | **{}** | {} | {} | {}, {}/{} kept{} | {} |",
             p.pair,
             p.families.0,
             p.families.1,
             p.tiers.0,
             p.tiers.1,
             b.chosen.as_deref().unwrap_or("none"),
+            how_sure(b.confidence.as_ref()),
             p.flores_choice.as_deref().unwrap_or("–"),
             // The origin says where the words come from; the split details are in results.json.
             b.dictionary
@@ -390,6 +391,27 @@ fn rankings(o: &mut String, r: &Results) {
         );
     }
     let _ = writeln!(o);
+}
+
+/// `clear, 0.98 [0.41, 0.52]` or `uncertain between de, fr: 0.55`; `–` without an estimate.
+fn how_sure(c: Option<&ChoiceConfidence>) -> String {
+    let Some(c) = c else {
+        return "–".to_string();
+    };
+    let interval = c
+        .interval
+        .map_or(String::new(), |(lo, hi)| format!(" [{lo:.4}, {hi:.4}]"));
+    if c.clear {
+        format!("clear: {:.2}{interval}", c.win_rate)
+    } else if c.uncertain_between.is_empty() {
+        format!("no bridge: {:.2}", c.win_rate)
+    } else {
+        format!(
+            "uncertain between {}: {:.2}{interval}",
+            c.uncertain_between.join(", "),
+            c.win_rate
+        )
+    }
 }
 
 fn task_tables(o: &mut String, r: &Results) {

@@ -93,6 +93,22 @@ pub struct BridgeSummary {
     pub probe_samples: usize,
     /// Per-layer HSIC curve image, relative to the output folder.
     pub image: Option<String>,
+    /// How sure the choice is (docs/METHOD.md §9); absent in reports made before it existed.
+    #[serde(default)]
+    pub confidence: Option<ChoiceConfidence>,
+}
+
+/// The bootstrap's word on one pair's choice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChoiceConfidence {
+    pub replicates: usize,
+    /// Share of the replicates the chosen bridge won.
+    pub win_rate: f64,
+    /// 95% interval of the chosen bridge's score.
+    pub interval: Option<(f64, f64)>,
+    /// `clear`, or the candidates the choice is uncertain between.
+    pub clear: bool,
+    pub uncertain_between: Vec<String>,
 }
 
 /// One task of one pair under every baseline.
