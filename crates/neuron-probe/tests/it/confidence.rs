@@ -2,11 +2,12 @@
 //! hand and ranked by the public single-ranking function, win rates counted and percentiles
 //! taken by hand.
 
-use neuron_probe::testkit::{Scenario, ScenarioSize};
+use neuron_probe::testkit::{FakeModel, Scenario, ScenarioSize};
 use neuron_probe::{
-    ArtifactStore, BridgeParams, ConfidenceParams, NeuronModel, ProbeParams, Resample, RunContext,
-    SetMethod, StatsParams, Threshold, Verdict, bootstrap_indices, bridge_confidence,
-    bridge_confidence_words, language_stats, probe, rank_bridges, word_draw_indices,
+    ArtifactStore, BridgeParams, ConfidenceParams, LanguageStats, NeuronModel, ProbeParams,
+    Resample, RunContext, SetMethod, StatsParams, Threshold, Verdict, bootstrap_indices,
+    bridge_confidence, bridge_confidence_words, language_stats, probe, rank_bridges,
+    word_draw_indices,
 };
 
 fn naive_percentile(mut v: Vec<f64>, q: f64) -> f64 {
@@ -16,8 +17,8 @@ fn naive_percentile(mut v: Vec<f64>, q: f64) -> f64 {
     v[lo] + (h - lo as f64) * (v[hi] - v[lo])
 }
 
-#[test]
-fn the_bootstrap_is_the_ranking_of_resampled_probes() {
+/// The fake world whose bridge of en→sw is pt, with its statistics computed.
+fn world() -> (Scenario, FakeModel, tempfile::TempDir, Vec<LanguageStats>) {
     let sc = Scenario::new(
         "en",
         "sw",
@@ -36,6 +37,13 @@ fn the_bootstrap_is_the_ranking_of_resampled_probes() {
     let stats = language_stats(&mut model, &sc.texts, &stats_params, &ctx)
         .unwrap()
         .value;
+    (sc, model, dir, stats)
+}
+
+#[test]
+fn the_bootstrap_is_the_ranking_of_resampled_probes() {
+    let (sc, mut model, dir, stats) = world();
+    let ctx = RunContext::new(ArtifactStore::new(dir.path())).quiet();
     let probe_params = ProbeParams {
         probe_size: 40,
         min_survivors: 20,
@@ -112,24 +120,8 @@ fn the_bootstrap_is_the_ranking_of_resampled_probes() {
 
 #[test]
 fn redrawn_words_are_rankings_of_word_subsets_of_the_pool() {
-    let sc = Scenario::new(
-        "en",
-        "sw",
-        "pt",
-        &["de", "pt", "es"],
-        ScenarioSize::default(),
-    )
-    .unwrap();
-    let mut model = sc.model.clone();
-    let dir = tempfile::tempdir().unwrap();
+    let (sc, mut model, dir, stats) = world();
     let ctx = RunContext::new(ArtifactStore::new(dir.path())).quiet();
-    let stats_params = StatsParams {
-        window_tokens: 64,
-        ..StatsParams::default()
-    };
-    let stats = language_stats(&mut model, &sc.texts, &stats_params, &ctx)
-        .unwrap()
-        .value;
     // A pool of 60 words; replicates of 30.
     let pool = probe(
         &mut model,
