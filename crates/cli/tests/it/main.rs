@@ -4,4 +4,5 @@
 mod cli_args;
 mod commands;
 mod common;
+mod interrupt;
 mod reliability;
