@@ -115,7 +115,8 @@ fn reproduce_en_sw_on_the_default_model() {
     let sim = r.similarity.as_ref().expect("similarity");
     // en sw + de fr it pt es.
     assert_eq!(sim.languages.len(), 7);
-    assert_eq!(sim.images.len(), 2);
+    // Heat maps of the overlap, the Jaccard similarity and the cosine.
+    assert_eq!(sim.images.len(), 3);
     {
         let (pair, endpoints, tasks) = ("en-sw", ["en", "sw"], vec!["bli", "mt", "xcopa", "sib"]);
         let p = r.pairs.iter().find(|p| p.pair == pair).unwrap();

@@ -264,8 +264,8 @@ pub fn compare<M: NeuronModel + ?Sized>(
     .value;
     let mut generic = Vec::new();
     for &rule in generic_rules {
-        let sets = neuron_probe::bridge::language_sets(&stats, &params.bridge.sets, rule)?;
-        let m = neuron_probe::bridge::similarity(&stats, &sets, &[])?;
+        let sets = neuron_probe::language_sets(&stats, &params.bridge.sets, rule)?;
+        let m = neuron_probe::similarity(&stats, &sets, &[])?;
         generic.push(generic_summary(rule, &sets, &m, &stats));
     }
     Ok(Comparison {

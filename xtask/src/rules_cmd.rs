@@ -53,6 +53,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..PipelineParams::default()
     };
     params.probe.probe_size = args.probe_size;
+    // As in reproduce: a probe smaller than the filter's minimum lowers the minimum.
+    params.probe.min_survivors = params.probe.min_survivors.min(args.probe_size);
     params.probe.max_candidates = args.filter_max_words;
     let conf = ConfidenceParams {
         replicates: args.replicates,

@@ -19,47 +19,12 @@ use serde::{Deserialize, Serialize};
 
 use overlap::ProbeTensor;
 
-use crate::bridge::ScoringSetup;
 use crate::error::{ProbeError, Result};
 use crate::model::ModelIdentity;
-use crate::params::BridgeParams;
+use crate::params::{BridgeParams, ConfidenceParams};
 use crate::probe::ProbeActivations;
+use crate::scoring::ScoringSetup;
 use crate::stats::LanguageStats;
-
-/// What each replicate redraws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(tag = "what", rename_all = "snake_case")]
-pub enum Resample {
-    /// The probe's samples, with replacement (the bootstrap). Default.
-    #[default]
-    Samples,
-    /// The probe's number of words, without replacement, from a pool of the first `pool` probe
-    /// words in the probe's seeded order (computed once, as a probe of `pool` words).
-    Words { pool: usize },
-}
-
-/// Settings of the confidence estimate.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ConfidenceParams {
-    /// Replicates (0 = no estimate).
-    pub replicates: usize,
-    pub seed: u64,
-    /// The win rate from which a choice is called clear.
-    pub clear_at: f64,
-    #[serde(default)]
-    pub resample: Resample,
-}
-
-impl Default for ConfidenceParams {
-    fn default() -> Self {
-        ConfidenceParams {
-            replicates: 200,
-            seed: 0,
-            clear_at: 0.95,
-            resample: Resample::Samples,
-        }
-    }
-}
 
 /// One candidate over the replicates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -73,6 +73,7 @@ pub mod pipeline;
 pub mod probe;
 #[cfg(feature = "runtime")]
 pub mod runtime_adapter;
+pub mod scoring;
 pub mod staged;
 pub mod stats;
 #[cfg(feature = "testkit")]
@@ -81,18 +82,17 @@ pub mod windows;
 
 pub use artifacts::ArtifactStore;
 pub use bridge::{
-    BridgeReport, CandidateReport, LanguageReport, LayerReport, OverlapReport, language_sets,
-    rank_bridges, similarity, stats_table,
+    BridgeReport, CandidateReport, LanguageReport, LayerReport, OverlapReport, rank_bridges,
 };
 pub use confidence::{
-    CandidateConfidence, Confidence, ConfidenceParams, Resample, Verdict, bootstrap_indices,
-    bridge_confidence, bridge_confidence_words, word_draw_indices,
+    CandidateConfidence, Confidence, Verdict, bootstrap_indices, bridge_confidence,
+    bridge_confidence_words, word_draw_indices,
 };
 pub use context::RunContext;
 pub use data::{Inputs, load_language_text, load_probe_dictionary};
 pub use error::{ProbeError, Result};
 pub use model::{CaptureSite, CorpusStats, ModelIdentity, NeuronModel};
-pub use params::{BridgeParams, PipelineParams, SimilarityParams};
+pub use params::{BridgeParams, ConfidenceParams, PipelineParams, Resample, SimilarityParams};
 pub use pipeline::{
     SimilarityRun, bridge_for_pair, probe_pair, resolve_candidates, resolve_languages,
     similarity_for_languages, stats_for_languages,
@@ -103,6 +103,7 @@ pub use probe::{
 };
 #[cfg(feature = "runtime")]
 pub use runtime_adapter::RuntimeModel;
+pub use scoring::{language_sets, similarity, stats_table};
 pub use staged::{StageCache, StageLog, Staged};
 pub use stats::{
     DataFile, LanguageStats, LanguageText, StatsParams, TextSelection, language_stats,

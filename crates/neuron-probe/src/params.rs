@@ -5,7 +5,6 @@ use hsic::{HsicConfig, LayerWindow};
 use overlap::{BridgeVariant, GenericNeurons, SetMethod};
 use serde::{Deserialize, Serialize};
 
-use crate::confidence::ConfidenceParams;
 use crate::probe::ProbeParams;
 use crate::stats::{StatsParams, TextSelection};
 
@@ -46,4 +45,39 @@ pub struct PipelineParams {
     pub bridge: BridgeParams,
     #[serde(default)]
     pub confidence: ConfidenceParams,
+}
+
+/// What each replicate redraws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Resample {
+    /// The probe's samples, with replacement (the bootstrap). Default.
+    #[default]
+    Samples,
+    /// The probe's number of words, without replacement, from a pool of the first `pool` probe
+    /// words in the probe's seeded order (computed once, as a probe of `pool` words).
+    Words { pool: usize },
+}
+
+/// Settings of the confidence estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ConfidenceParams {
+    /// Replicates (0 = no estimate).
+    pub replicates: usize,
+    pub seed: u64,
+    /// The win rate from which a choice is called clear.
+    pub clear_at: f64,
+    #[serde(default)]
+    pub resample: Resample,
+}
+
+impl Default for ConfidenceParams {
+    fn default() -> Self {
+        ConfidenceParams {
+            replicates: 200,
+            seed: 0,
+            clear_at: 0.95,
+            resample: Resample::Samples,
+        }
+    }
 }

@@ -6,14 +6,15 @@
 use muse_dict::Split;
 use overlap::{LanguageSets, SimilarityMatrices};
 
-use crate::bridge::{BridgeReport, language_sets, rank_bridges, similarity};
-use crate::confidence::{Resample, bridge_confidence, bridge_confidence_words};
+use crate::bridge::{BridgeReport, rank_bridges};
+use crate::confidence::{bridge_confidence, bridge_confidence_words};
 use crate::context::RunContext;
 use crate::data::Inputs;
 use crate::error::{ProbeError, Result};
 use crate::model::NeuronModel;
-use crate::params::{PipelineParams, SimilarityParams};
+use crate::params::{PipelineParams, Resample, SimilarityParams};
 use crate::probe::{ProbeActivations, ProbeParams, probe};
+use crate::scoring::{language_sets, similarity};
 use crate::staged::{StageLog, Staged};
 use crate::stats::{LanguageStats, StatsParams, TextSelection, language_stats};
 

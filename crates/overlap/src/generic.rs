@@ -1,4 +1,4 @@
-//! Generic neurons: neurons that fire for every language alike (docs/METHOD.md §2.4).
+//! Generic neurons: neurons that fire for every language alike (docs/METHOD.md §2.6).
 //!
 //! With the default top rate of 1 %, most of each language's set is neurons active on nearly
 //! every token of every language, so the sets overlap almost completely and say little about
@@ -6,8 +6,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::quantile::{kth_smallest, python_rank, quantile_linear};
-use crate::selection::Threshold;
 use crate::{NeuronSet, OverlapError, StatsTable};
 
 /// Which neurons are left out of every language's set before the sets are taken.
@@ -76,39 +74,5 @@ pub(crate) fn generic_neurons(
                 .collect();
             Ok(NeuronSet::from_sorted_unchecked(shape, ids))
         }
-    }
-}
-
-/// The top-rate cut-off of one language over the neurons not in `excluded`: the same rule as
-/// without exclusion, applied to the remaining neurons' probabilities.
-pub(crate) fn top_rate_cut(
-    p: &[f64],
-    excluded: &NeuronSet,
-    top_rate: f64,
-    threshold: Threshold,
-) -> Result<f64, OverlapError> {
-    let pool: Vec<f64>;
-    let values: &[f64] = if excluded.is_empty() {
-        p
-    } else {
-        pool = (0..p.len() as u32)
-            .filter(|&i| !excluded.contains(i))
-            .map(|i| p[i as usize])
-            .collect();
-        &pool
-    };
-    if values.is_empty() {
-        return Err(OverlapError::BadParameter {
-            name: "generic neurons",
-            value: excluded.len() as f64,
-            expected: "fewer neurons left out than the model has",
-        });
-    }
-    match threshold {
-        Threshold::Quantile => quantile_linear(values, 1.0 - top_rate),
-        Threshold::KthValue => kth_smallest(
-            values,
-            python_rank("top-rate kthvalue", values.len(), 1.0 - top_rate)?,
-        ),
     }
 }

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::generic::{GenericNeurons, generic_neurons, top_rate_cut};
-use crate::quantile::{kth_smallest, python_rank};
+use crate::generic::{GenericNeurons, generic_neurons};
+use crate::quantile::{kth_smallest, python_rank, quantile_linear};
 use crate::{ModelShape, NeuronSet, OverlapError, StatsTable};
 
 /// How the per-language cut-off of the top-rate rule is computed.
@@ -236,4 +236,38 @@ fn lape(
         })
         .collect();
     Ok((sets, vec![activation_bar; probs.len()]))
+}
+
+/// The top-rate cut-off of one language over the neurons not in `excluded`: the same rule as
+/// without exclusion, applied to the remaining neurons' probabilities.
+fn top_rate_cut(
+    p: &[f64],
+    excluded: &NeuronSet,
+    top_rate: f64,
+    threshold: Threshold,
+) -> Result<f64, OverlapError> {
+    let pool: Vec<f64>;
+    let values: &[f64] = if excluded.is_empty() {
+        p
+    } else {
+        pool = (0..p.len() as u32)
+            .filter(|&i| !excluded.contains(i))
+            .map(|i| p[i as usize])
+            .collect();
+        &pool
+    };
+    if values.is_empty() {
+        return Err(OverlapError::BadParameter {
+            name: "generic neurons",
+            value: excluded.len() as f64,
+            expected: "fewer neurons left out than the model has",
+        });
+    }
+    match threshold {
+        Threshold::Quantile => quantile_linear(values, 1.0 - top_rate),
+        Threshold::KthValue => kth_smallest(
+            values,
+            python_rank("top-rate kthvalue", values.len(), 1.0 - top_rate)?,
+        ),
+    }
 }

@@ -179,6 +179,9 @@ fn bridge_step<M: AppModel + ?Sized>(
     let mut b = BridgeOptions::new(*pair);
     b.params.text = opts.text();
     b.params.probe.probe_size = opts.probe_size;
+    // A probe smaller than the filter's minimum (quick runs) lowers the minimum to its size;
+    // a minimum the probe cannot reach would be refused.
+    b.params.probe.min_survivors = b.params.probe.min_survivors.min(opts.probe_size);
     b.params.probe.max_candidates = opts.filter_max_words;
     b.params.probe.batch_size = opts.batch_size;
     b.params.bridge.hsic.keep_degenerate_layers = opts.keep_collapsed_layers;

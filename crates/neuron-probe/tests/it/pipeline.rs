@@ -4,7 +4,6 @@
 use std::fs;
 
 use neuron_probe::BridgeParams;
-use neuron_probe::bridge::{language_sets, rank_bridges, similarity};
 use neuron_probe::probe::{FILTER_KIND, PROBE_KIND};
 use neuron_probe::stats::STATS_KIND;
 use neuron_probe::testkit::{FAKE_BOS, FakeModel, Scenario, ScenarioSize};
@@ -12,6 +11,7 @@ use neuron_probe::{
     ArtifactStore, CaptureSite, NeuronModel, ProbeParams, RunContext, StatsParams, language_stats,
     probe,
 };
+use neuron_probe::{language_sets, rank_bridges, similarity};
 use overlap::{SetMethod, Threshold};
 
 const CANDIDATES: [&str; 5] = ["de", "fr", "it", "pt", "es"];
