@@ -56,6 +56,7 @@ pub mod gguf;
 pub mod identity;
 pub mod loader;
 pub mod model;
+pub mod quant;
 pub mod runtime;
 pub mod spec;
 pub mod tokenizer;

@@ -9,6 +9,7 @@
 
 use crate::error::Result;
 use crate::family::ModelConfig;
+use crate::quant::QuantMatrix;
 
 /// A dense f32 tensor on the host, row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,12 @@ pub trait WeightSource {
     /// One tensor, dequantised to f32, in HF naming and layout. Missing = an error naming the
     /// file and the tensor.
     fn tensor(&self, name: &str) -> Result<HostTensor>;
+    /// A 2-D weight `name` (`[out, in]`, HF layout) in the file's own block format, for the
+    /// CPU's compact weights ([`crate::quant`]); `None` where the source holds it as f32 or
+    /// has no block form (then [`Self::tensor`] serves it).
+    fn blocks(&self, _name: &str) -> Result<Option<QuantMatrix>> {
+        Ok(None)
+    }
     /// Human-readable origin (a path) used in error messages.
     fn origin(&self) -> String;
     /// The name the file itself gives the tensor `name`, where it differs (GGUF), so messages

@@ -78,55 +78,119 @@ pub fn dequantize_to_vec(ty: GgmlType, src: &[u8], n: usize) -> Result<Vec<f32>,
 }
 
 /// `src` and `dst` hold the same whole number of blocks (checked by the caller).
-fn dequantize_blocks(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
+#[inline(always)]
+pub(crate) fn dequantize_blocks(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
+    struct Into<'a>(&'a [u8], &'a mut [f32]);
+    impl BlockFormat for Into<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn blocks<const B: usize, const N: usize, D: Decode<B, N>>(self) {
+            let (src, _) = self.0.as_chunks::<B>();
+            let (dst, _) = self.1.as_chunks_mut::<N>();
+            for (b, y) in src.iter().zip(dst) {
+                D::decode(b, y);
+            }
+        }
+        #[inline(always)]
+        fn elements(self, ty: GgmlType) {
+            dequantize_elements(ty, self.0, self.1);
+        }
+    }
+    with_block_format(ty, Into(src, dst));
+}
+
+/// What to do with a block format, given its decoder `D` with the block geometry as constants
+/// (`B` bytes decode to `N` f32): the loader's dequantisation and the compact-weight kernels
+/// (module `quant`) both go through [`with_block_format`], so they read blocks alike.
+pub(crate) trait BlockFormat {
+    type Output;
+    /// A block format (Q4_0 … Q6_K).
+    fn blocks<const B: usize, const N: usize, D: Decode<B, N>>(self) -> Self::Output;
+    /// An element format (F32, F16, BF16): see [`dequantize_elements`].
+    fn elements(self, ty: GgmlType) -> Self::Output;
+}
+
+/// Hand `f` the decoder of `ty`.
+#[inline(always)]
+pub(crate) fn with_block_format<F: BlockFormat>(ty: GgmlType, f: F) -> F::Output {
+    match ty {
+        GgmlType::F32 | GgmlType::F16 | GgmlType::BF16 => f.elements(ty),
+        GgmlType::Q4_0 => f.blocks::<18, 32, Q4_0>(),
+        GgmlType::Q4_1 => f.blocks::<20, 32, Q4_1>(),
+        GgmlType::Q5_0 => f.blocks::<22, 32, Q5_0>(),
+        GgmlType::Q5_1 => f.blocks::<24, 32, Q5_1>(),
+        GgmlType::Q8_0 => f.blocks::<34, 32, Q8_0>(),
+        GgmlType::Q4_K => f.blocks::<144, QK_K, Q4_K>(),
+        GgmlType::Q5_K => f.blocks::<176, QK_K, Q5_K>(),
+        GgmlType::Q6_K => f.blocks::<210, QK_K, Q6_K>(),
+    }
+}
+
+/// The decoder of one block format: `B` bytes to `N` f32. A type with an always-inlined
+/// function rather than a function value, so that a kernel compiled for AVX-512 or AVX2
+/// (module `quant`) compiles the decoder with it instead of calling a baseline copy.
+pub(crate) trait Decode<const B: usize, const N: usize> {
+    fn decode(b: &[u8; B], y: &mut [f32; N]);
+}
+
+macro_rules! decoders {
+    ($($format:ident: $b:literal => $n:expr, $f:ident;)*) => {$(
+        #[allow(non_camel_case_types)] // ggml's names
+        pub(crate) struct $format;
+        impl Decode<$b, { $n }> for $format {
+            #[inline(always)]
+            fn decode(b: &[u8; $b], y: &mut [f32; $n]) {
+                $f(b, y)
+            }
+        }
+    )*};
+}
+
+decoders! {
+    Q4_0: 18 => 32, block_q4_0;
+    Q4_1: 20 => 32, block_q4_1;
+    Q5_0: 22 => 32, block_q5_0;
+    Q5_1: 24 => 32, block_q5_1;
+    Q8_0: 34 => 32, block_q8_0;
+    Q4_K: 144 => QK_K, block_q4_k;
+    Q5_K: 176 => QK_K, block_q5_k;
+    Q6_K: 210 => QK_K, block_q6_k;
+}
+
+/// F32, F16 and BF16 (block size 1): `dst.len()` elements from `src`.
+#[inline(always)]
+pub(crate) fn dequantize_elements(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
     match ty {
         GgmlType::F32 => {
-            for (b, y) in src.chunks_exact(4).zip(dst.iter_mut()) {
-                *y = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            for (b, y) in src.as_chunks::<4>().0.iter().zip(dst.iter_mut()) {
+                *y = f32::from_le_bytes(*b);
             }
         }
         GgmlType::F16 => {
-            for (b, y) in src.chunks_exact(2).zip(dst.iter_mut()) {
-                *y = f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32();
+            for (b, y) in src.as_chunks::<2>().0.iter().zip(dst.iter_mut()) {
+                *y = f16::from_bits(u16::from_le_bytes(*b)).to_f32_const();
             }
         }
         GgmlType::BF16 => {
             // bf16 is the top half of an f32.
-            for (b, y) in src.chunks_exact(2).zip(dst.iter_mut()) {
-                *y = f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16);
+            for (b, y) in src.as_chunks::<2>().0.iter().zip(dst.iter_mut()) {
+                *y = f32::from_bits((u16::from_le_bytes(*b) as u32) << 16);
             }
         }
-        GgmlType::Q4_0 => per_block::<18, 32>(src, dst, block_q4_0),
-        GgmlType::Q4_1 => per_block::<20, 32>(src, dst, block_q4_1),
-        GgmlType::Q5_0 => per_block::<22, 32>(src, dst, block_q5_0),
-        GgmlType::Q5_1 => per_block::<24, 32>(src, dst, block_q5_1),
-        GgmlType::Q8_0 => per_block::<34, 32>(src, dst, block_q8_0),
-        GgmlType::Q4_K => per_block::<144, QK_K>(src, dst, block_q4_k),
-        GgmlType::Q5_K => per_block::<176, QK_K>(src, dst, block_q5_k),
-        GgmlType::Q6_K => per_block::<210, QK_K>(src, dst, block_q6_k),
-    }
-}
-
-fn per_block<const B: usize, const N: usize>(
-    src: &[u8],
-    dst: &mut [f32],
-    f: fn(&[u8; B], &mut [f32; N]),
-) {
-    for (b, y) in src.chunks_exact(B).zip(dst.chunks_exact_mut(N)) {
-        // chunks_exact guarantees the lengths, so these conversions cannot fail.
-        if let (Ok(b), Ok(y)) = (<&[u8; B]>::try_from(b), <&mut [f32; N]>::try_from(y)) {
-            f(b, y);
-        }
+        _ => unreachable!("{ty} is a block format"),
     }
 }
 
 #[inline(always)]
 fn f16_at(b: &[u8], i: usize) -> f32 {
-    f16::from_bits(u16::from_le_bytes([b[i], b[i + 1]])).to_f32()
+    // The portable conversion (exact, like the F16C one): it inlines into the SIMD kernels,
+    // where `to_f32` would call out and check the CPU on every block.
+    f16::from_bits(u16::from_le_bytes([b[i], b[i + 1]])).to_f32_const()
 }
 
 /// Q4_0: f16 d, 16 bytes of nibbles; element j is the low nibble of byte j, element j+16 the
 /// high nibble; value = (q - 8) * d.
+#[inline(always)]
 fn block_q4_0(b: &[u8; 18], y: &mut [f32; 32]) {
     let d = f16_at(b, 0);
     let qs = &b[2..18];
@@ -137,6 +201,7 @@ fn block_q4_0(b: &[u8; 18], y: &mut [f32; 32]) {
 }
 
 /// Q4_1: f16 d, f16 m, nibbles as Q4_0; value = q * d + m.
+#[inline(always)]
 fn block_q4_1(b: &[u8; 20], y: &mut [f32; 32]) {
     let d = f16_at(b, 0);
     let m = f16_at(b, 2);
@@ -148,6 +213,7 @@ fn block_q4_1(b: &[u8; 20], y: &mut [f32; 32]) {
 }
 
 /// Q5_0: f16 d, u32 qh (bit j = 5th bit of element j), nibbles as Q4_0; value = (q - 16) * d.
+#[inline(always)]
 fn block_q5_0(b: &[u8; 22], y: &mut [f32; 32]) {
     let d = f16_at(b, 0);
     let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
@@ -161,6 +227,7 @@ fn block_q5_0(b: &[u8; 22], y: &mut [f32; 32]) {
 }
 
 /// Q5_1: f16 d, f16 m, u32 qh, nibbles; value = q * d + m.
+#[inline(always)]
 fn block_q5_1(b: &[u8; 24], y: &mut [f32; 32]) {
     let d = f16_at(b, 0);
     let m = f16_at(b, 2);
@@ -175,6 +242,7 @@ fn block_q5_1(b: &[u8; 24], y: &mut [f32; 32]) {
 }
 
 /// Q8_0: f16 d, 32 int8 quants; value = q * d.
+#[inline(always)]
 fn block_q8_0(b: &[u8; 34], y: &mut [f32; 32]) {
     let d = f16_at(b, 0);
     for j in 0..32 {
@@ -201,6 +269,7 @@ fn scale_min_k4(j: usize, s: &[u8]) -> (u8, u8) {
 /// Q4_K: f16 d, f16 dmin, 12 bytes scales, 128 bytes quants. 8 sub-blocks of 32; each 64-element
 /// group j uses 32 bytes: low nibbles are sub-block 2j, high nibbles sub-block 2j+1.
 /// value = d * scale * q - dmin * min.
+#[inline(always)]
 fn block_q4_k(b: &[u8; 144], y: &mut [f32; QK_K]) {
     let d = f16_at(b, 0);
     let dmin = f16_at(b, 2);
@@ -222,6 +291,7 @@ fn block_q4_k(b: &[u8; 144], y: &mut [f32; QK_K]) {
 
 /// Q5_K: like Q4_K plus 32 bytes `qh`: for 64-element group g, bit 2g of qh[l] is the 5th bit of
 /// element l of the low-nibble half, bit 2g+1 of the high-nibble half.
+#[inline(always)]
 fn block_q5_k(b: &[u8; 176], y: &mut [f32; QK_K]) {
     let d = f16_at(b, 0);
     let dmin = f16_at(b, 2);
@@ -248,6 +318,7 @@ fn block_q5_k(b: &[u8; 176], y: &mut [f32; QK_K]) {
 /// of 128 elements; in half h, element l (0..32) of each quarter k (0..4) takes its low nibble from
 /// ql[64h + l + 32*(k%2)] (low nibble for k<2, high for k>=2) and its top bits from bits 2k..2k+2
 /// of qh[32h + l]; the scale of 16 elements is scales[8h + 2k + l/16]. value = d * scale * (q - 32).
+#[inline(always)]
 fn block_q6_k(b: &[u8; 210], y: &mut [f32; QK_K]) {
     let ql = &b[0..128];
     let qh = &b[128..192];

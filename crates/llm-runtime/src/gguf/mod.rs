@@ -14,6 +14,9 @@ mod reader;
 mod types;
 pub mod writer;
 
+pub(crate) use dequant::{
+    BlockFormat, Decode, dequantize_blocks, dequantize_elements, with_block_format,
+};
 pub use dequant::{DequantError, dequantize, dequantize_to_vec};
 pub use mmap::FileBytes;
 pub use reader::{

@@ -1,4 +1,5 @@
-//! [`GgufWeights`]: a GGUF file as a [`WeightSource`] (HF names and layouts, f32), and its
+//! [`GgufWeights`]: a GGUF file as a [`WeightSource`] (HF names and layouts, f32, or the file's
+//! own blocks for the CPU's compact weights), and its
 //! hyperparameters from llama.cpp's metadata keys.
 
 use std::collections::BTreeMap;
@@ -8,7 +9,8 @@ use super::names::{QkKind, gguf_to_hf, hf_to_gguf, is_permuted_qk, unpermute_qk}
 use crate::error::{Error, Result};
 use crate::family::keys::{GgufKeys, to_usize};
 use crate::family::{Architecture, ModelConfig, RopeScaling, unsupported_architecture};
-use crate::gguf::{GgufFile, MetadataValue};
+use crate::gguf::{GgmlType, GgufFile, MetadataValue};
+use crate::quant::QuantMatrix;
 use crate::tokenizer::Tokenizer;
 use crate::weights::{HostTensor, WeightSource};
 
@@ -134,6 +136,29 @@ impl WeightSource for GgufWeights {
             }
         }
         Ok(HostTensor::new(shape, data))
+    }
+
+    fn blocks(&self, name: &str) -> Result<Option<QuantMatrix>> {
+        let Some(info) = self.names.get(name).and_then(|g| self.file.tensor_info(g)) else {
+            // Missing: `tensor` names what is missing, in the file's terms.
+            return Ok(None);
+        };
+        let [rows, cols] = info.shape()[..] else {
+            return Ok(None);
+        };
+        if info.ggml_type == GgmlType::F32 {
+            // Nothing to keep compact: the dense f32 path is as small and faster.
+            return Ok(None);
+        }
+        let mut bytes = self.file.tensor_bytes(info).to_vec();
+        if let Some(kind) = is_permuted_qk(self.config.architecture, &info.name) {
+            // Rows are whole blocks, so un-permuting rows moves bytes, not values.
+            let row_bytes = bytes.len() / rows.max(1);
+            bytes = unpermute_qk(&bytes, rows, row_bytes, self.heads(kind));
+        }
+        QuantMatrix::new(info.ggml_type, rows, cols, bytes)
+            .map(Some)
+            .map_err(|e| Error::format(self.file.path(), format!("tensor `{}`: {e}", info.name)))
     }
 
     fn origin(&self) -> String {

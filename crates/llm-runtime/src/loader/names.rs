@@ -86,20 +86,36 @@ pub enum QkKind {
 
 /// Undo llama.cpp's `permute`: within each head of `rows / n_head` rows, GGUF row `2j + i` holds HF
 /// row `i * half + j` (i in 0..2, j in 0..half). `data` is row-major `[rows, cols]`.
-pub fn unpermute_qk(data: &[f32], rows: usize, cols: usize, n_head: usize) -> Vec<f32> {
+pub fn unpermute_qk<T: Copy + Default>(
+    data: &[T],
+    rows: usize,
+    cols: usize,
+    n_head: usize,
+) -> Vec<T> {
     permute_rows(data, rows, cols, n_head, false)
 }
 
 /// llama.cpp's `permute` (HF -> GGUF order), for writing llama-architecture GGUF files.
-pub fn permute_qk(data: &[f32], rows: usize, cols: usize, n_head: usize) -> Vec<f32> {
+pub fn permute_qk<T: Copy + Default>(
+    data: &[T],
+    rows: usize,
+    cols: usize,
+    n_head: usize,
+) -> Vec<T> {
     permute_rows(data, rows, cols, n_head, true)
 }
 
-fn permute_rows(data: &[f32], rows: usize, cols: usize, n_head: usize, to_gguf: bool) -> Vec<f32> {
+fn permute_rows<T: Copy + Default>(
+    data: &[T],
+    rows: usize,
+    cols: usize,
+    n_head: usize,
+    to_gguf: bool,
+) -> Vec<T> {
     debug_assert_eq!(data.len(), rows * cols);
     let head_dim = rows / n_head.max(1);
     let half = head_dim / 2;
-    let mut out = vec![0f32; data.len()];
+    let mut out = vec![T::default(); data.len()];
     for h in 0..n_head {
         for i in 0..2 {
             for j in 0..half {

@@ -20,15 +20,16 @@ use burn::tensor::{FloatDType, Int, Tensor, TensorData};
 use self::attention::{Attention, AttnCtx, LayerCache, mask_chunks};
 use self::batch::BatchLayout;
 use self::layer::{DecoderLayer, Norms};
-use self::linear::{Linear, project};
+use self::linear::{Linear, Weight};
 use self::mlp::Mlp;
 use self::norm::RmsNorm;
 use self::rope::{Rope, inverse_frequencies};
 use crate::capture::ActivationSink;
-use crate::device::{Dtype, RuntimeDevice};
+use crate::device::{BackendKind, Dtype, RuntimeDevice};
 use crate::error::{Error, Result};
 use crate::family::EmbeddingScale;
 use crate::family::ModelConfig;
+use crate::quant::QuantMatrix;
 use crate::weights::{HostTensor, WeightSource};
 
 /// Default token budget of one batch (rows x padded length).
@@ -105,13 +106,13 @@ pub struct Transformer {
     device: RuntimeDevice,
     dtype: Dtype,
     /// `[vocab, hidden]`.
-    embed: Tensor<2>,
+    embed: Weight,
     /// Embedding multiplier of the family's plan (gemma3: sqrt(hidden), rounded to the dtype).
     embed_scale: Option<f32>,
     layers: Vec<DecoderLayer>,
     final_norm: RmsNorm,
     /// `[vocab, hidden]`; `None` = tied to the embedding.
-    lm_head: Option<Tensor<2>>,
+    lm_head: Option<Weight>,
     batch_tokens: usize,
     /// Most sequences decoded together (see [`DEFAULT_GENERATION_ROWS`]).
     generation_rows: usize,
@@ -203,22 +204,48 @@ impl Transformer {
                 device,
             ))
         };
+        // On the CPU in f32, matrices stay in the file's block format (see `crate::quant`):
+        // the same values, a quarter of the memory and of a decode step's traffic.
+        let compact = device.kind() == BackendKind::Flex && dtype == Dtype::F32;
+        let blocks = |name: &str, out: usize, inp: usize| -> Result<Option<QuantMatrix>> {
+            if !compact {
+                return Ok(None);
+            }
+            match ws.blocks(name)? {
+                Some(m) if (m.rows(), m.cols()) == (out, inp) => Ok(Some(m)),
+                // Another shape: `fetch` names the mismatch.
+                _ => Ok(None),
+            }
+        };
+        let weight = |name: &str, out: usize, inp: usize| -> Result<Weight> {
+            Ok(match blocks(name, out, inp)? {
+                Some(m) => Weight::Blocks(m),
+                None => {
+                    let w = fetch(ws, name, &[out, inp])?;
+                    Weight::Dense(Tensor::<2>::from_data(
+                        TensorData::new(w.data, [out, inp]),
+                        (device.device(), dtype.burn()),
+                    ))
+                }
+            })
+        };
         let linear = |name: &str, out: usize, inp: usize, bias: bool| -> Result<Linear> {
-            let w = fetch(ws, &format!("{name}.weight"), &[out, inp])?;
             let b_name = format!("{name}.bias");
             let b = if bias || names.contains(&b_name) {
                 Some(fetch(ws, &b_name, &[out])?)
             } else {
                 None
             };
-            Linear::from_host(w, b, device, dtype)
+            match blocks(&format!("{name}.weight"), out, inp)? {
+                Some(m) => Ok(Linear::from_blocks(m, b, device)),
+                None => {
+                    let w = fetch(ws, &format!("{name}.weight"), &[out, inp])?;
+                    Linear::from_host(w, b, device, dtype)
+                }
+            }
         };
 
-        let embed_host = fetch(ws, "model.embed_tokens.weight", &[c.vocab_size, hid])?;
-        let embed = Tensor::<2>::from_data(
-            TensorData::new(embed_host.data, [c.vocab_size, hid]),
-            (device.device(), dtype.burn()),
-        );
+        let embed = weight("model.embed_tokens.weight", c.vocab_size, hid)?;
 
         // The layer count comes from the file's metadata: check it against the tensors before
         // sizing anything by it (a corrupt count once asked for terabytes).
@@ -284,15 +311,7 @@ impl Transformer {
         let lm_head = if c.tie_word_embeddings || !names.contains("lm_head.weight") {
             None
         } else {
-            Some(
-                Linear::from_host(
-                    fetch(ws, "lm_head.weight", &[c.vocab_size, hid])?,
-                    None,
-                    device,
-                    dtype,
-                )?
-                .weight,
-            )
+            Some(weight("lm_head.weight", c.vocab_size, hid)?)
         };
         let embed_scale = match plan.embedding_scale {
             EmbeddingScale::None => None,
@@ -414,7 +433,7 @@ impl Transformer {
         debug_assert_eq!(ids.len(), rows * cols);
         let c = &self.config;
         let idx: Vec<usize> = ids.iter().map(|&t| t as usize).collect();
-        let mut x = self.embed.clone().select(0, self.int_tensor(&idx));
+        let mut x = self.embed.rows(&idx, &self.device);
         if let Some(s) = self.embed_scale {
             x = x * s;
         }
@@ -475,7 +494,7 @@ impl Transformer {
     /// Final norm and output projection of selected hidden rows `[m, hidden]` → f32 `[m, vocab]`.
     pub(crate) fn logits(&self, hidden: Tensor<2>) -> Tensor<2> {
         let h = self.final_norm.forward(hidden);
-        let l = project(h, self.lm_head.as_ref().unwrap_or(&self.embed));
+        let l = self.lm_head.as_ref().unwrap_or(&self.embed).project(h);
         let l = l.cast(FloatDType::F32);
         match self.config.final_logit_softcapping {
             Some(cap) => (l / cap).tanh() * cap,

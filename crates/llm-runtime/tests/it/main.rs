@@ -13,3 +13,5 @@ mod model_common;
 mod model_formats;
 mod model_gemma_reference;
 mod model_tiny;
+mod quant_blocks;
+mod quant_kernels;
