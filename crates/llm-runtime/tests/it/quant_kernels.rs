@@ -13,34 +13,38 @@ use crate::quant_blocks::random_blocks;
 fn the_fused_product_equals_dequantise_then_multiply_for_every_format() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     for ty in GgmlType::ALL {
-        // 37 rows: tasks of 16 rows and a short last one; columns: 3 K-quant super-blocks, or
-        // a length that leaves a short last run for the 32-element formats (and odd lengths
-        // for the element formats).
-        let cols = match ty.block_size() {
-            1 => 333,
-            32 => 608,
-            _ => 768,
+        // 37 rows: tasks of 16 rows and a short last one. Columns: 3 K-quant super-blocks;
+        // 19 blocks for the 32-element formats; for the element formats a multiple of 32 (the
+        // block path) and an odd length (runs with a short last one).
+        let widths: &[usize] = match ty.block_size() {
+            1 => &[320, 333],
+            32 => &[608],
+            _ => &[768],
         };
-        let rows = 37;
-        let bytes = random_blocks(ty, rows, cols, &mut rng);
-        let w = dequantize_to_vec(ty, &bytes, rows * cols).unwrap();
-        let m = QuantMatrix::new(ty, rows, cols, bytes).unwrap();
-        assert_eq!(m.dequantize(), w, "{ty}: dequantize is the loader's");
-        for n in [1, 3, 17] {
-            let x: Vec<f32> = (0..n * cols)
-                .map(|_| rng.random_range(-1f32..1.0))
-                .collect();
-            let y = m.matmul_t(&x, n);
-            assert_eq!(y.len(), n * rows);
-            for i in 0..n {
-                for r in 0..rows {
-                    let terms = (0..cols).map(|j| x[i * cols + j] as f64 * w[r * cols + j] as f64);
-                    let (exact, size) = terms.fold((0f64, 0f64), |(s, a), t| (s + t, a + t.abs()));
-                    let got = y[i * rows + r] as f64;
-                    assert!(
-                        (got - exact).abs() <= 1e-5 * size + 1e-30,
-                        "{ty} n={n} row {r} input {i}: {got} vs {exact} (sum |terms| {size})"
-                    );
+        for &cols in widths {
+            let rows = 37;
+            let bytes = random_blocks(ty, rows, cols, &mut rng);
+            let w = dequantize_to_vec(ty, &bytes, rows * cols).unwrap();
+            let m = QuantMatrix::new(ty, rows, cols, bytes).unwrap();
+            assert_eq!(m.dequantize(), w, "{ty}: dequantize is the loader's");
+            for n in [1, 3, 17] {
+                let x: Vec<f32> = (0..n * cols)
+                    .map(|_| rng.random_range(-1f32..1.0))
+                    .collect();
+                let y = m.matmul_t(&x, n);
+                assert_eq!(y.len(), n * rows);
+                for i in 0..n {
+                    for r in 0..rows {
+                        let terms =
+                            (0..cols).map(|j| x[i * cols + j] as f64 * w[r * cols + j] as f64);
+                        let (exact, size) =
+                            terms.fold((0f64, 0f64), |(s, a), t| (s + t, a + t.abs()));
+                        let got = y[i * rows + r] as f64;
+                        assert!(
+                            (got - exact).abs() <= 1e-5 * size + 1e-30,
+                            "{ty} n={n} row {r} input {i}: {got} vs {exact} (sum |terms| {size})"
+                        );
+                    }
                 }
             }
         }
