@@ -5,7 +5,8 @@
 //! already dequantised and, for llama-architecture GGUF files, with q/k rows un-permuted back to
 //! rotate-half order. Gemma's RMSNorm weights are stored as HF does (the `+1` NOT folded in);
 //! the GGUF loader subtracts the 1 that llama.cpp's converter folded in, so one model definition
-//! serves both formats.
+//! serves both formats. For the CPU's compact weights a loader may also hand a 2-D weight in its
+//! file's block format ([`WeightSource::blocks`]), same names, layout and row order.
 
 use crate::error::Result;
 use crate::family::ModelConfig;

@@ -563,22 +563,25 @@ fn run_filter<M: NeuronModel + ?Sized>(
     if let Some(j) = load_judgements(ctx, FILTER_KIND, label, &key, entries, order)? {
         return Ok(done(j));
     }
-    let bar = ctx.progress(
-        params.probe_size as u64,
-        "words understood",
-        &format!("understanding filter {label}"),
-    );
     // A killed run's judgements so far (saved at batch boundaries, so the batches continue
     // as an uninterrupted run's would).
     let mut judgements = load_judgements(ctx, FILTER_CHECKPOINT_KIND, label, &key, entries, order)?
         .filter(|j| j.len() % params.batch_size == 0)
         .unwrap_or_default();
     let mut correct = judgements.iter().filter(|j| j.correct).count();
-    bar.inc(correct as u64);
     let budget = params
         .max_candidates
         .unwrap_or(order.len())
         .min(order.len());
+    // Progress counts words tried out of the budget (its rate and ETA are real; the count of
+    // understood words alone gave "1h10m left" for a pair that ended in minutes), and the
+    // label says how many were understood; the run stops early once enough are.
+    let bar = ctx.progress(
+        budget as u64,
+        "words tried",
+        &filter_label(label, correct, params.probe_size),
+    );
+    bar.inc(judgements.len().min(budget) as u64);
     let mut saved_at = std::time::Instant::now();
     let start = judgements.len().min(budget);
     for batch in order[start..budget].chunks(params.batch_size) {
@@ -610,7 +613,6 @@ fn run_filter<M: NeuronModel + ?Sized>(
                 .is_some_and(|a| bli_match(a, &entries[i].targets));
             if ok {
                 correct += 1;
-                bar.inc(1);
             }
             judgements.push(Judgement {
                 word: entries[i].source.clone(),
@@ -619,6 +621,8 @@ fn run_filter<M: NeuronModel + ?Sized>(
                 correct: ok,
             });
         }
+        bar.set_label(&filter_label(label, correct, params.probe_size));
+        bar.inc(batch.len() as u64);
         if saved_at.elapsed() >= ctx.checkpoint_every {
             let payload = FilterPayload {
                 model: identity.clone(),
@@ -677,6 +681,11 @@ fn load_judgements(
     }
     tracing::info!(pair = %label, "filter judgements loaded from {}", found.json_path.display());
     Ok(Some(judgements))
+}
+
+/// The filter's progress label: `understanding filter en-sw (12 of 500 understood)`.
+fn filter_label(pair: &str, understood: usize, wanted: usize) -> String {
+    format!("understanding filter {pair} ({understood} of {wanted} understood)")
 }
 
 #[cfg(test)]
