@@ -134,6 +134,69 @@ pub struct RuleSummary {
     /// Pairs whose choice equals the reference code's.
     pub same_as_reference: usize,
     pub mean_seconds: f64,
+    /// The most stable rule's win rate minus this one's, paired by pair (`None` for the most
+    /// stable rule itself).
+    pub behind_most_stable: Option<PairedDifference>,
+}
+
+/// A paired difference of win rates over the pairs: its mean, a 95% bootstrap interval of the
+/// mean (the pairs resampled with replacement), and in how many pairs each side was ahead.
+/// An interval that contains 0 means the study cannot tell the two rules apart.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PairedDifference {
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+    /// Pairs where the most stable rule's win rate was higher / lower.
+    pub ahead: usize,
+    pub behind: usize,
+}
+
+/// Resamples of the pairs behind [`PairedDifference`]'s interval.
+const PAIR_RESAMPLES: usize = 10_000;
+
+/// The mean of `diffs` with a seeded 95% percentile-bootstrap interval of that mean.
+pub fn paired_difference(diffs: &[f64], seed: u64) -> Option<PairedDifference> {
+    use rand::{Rng, SeedableRng};
+    let n = diffs.len();
+    if n == 0 {
+        return None;
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut means: Vec<f64> = (0..PAIR_RESAMPLES)
+        .map(|_| (0..n).map(|_| diffs[rng.random_range(0..n)]).sum::<f64>() / n as f64)
+        .collect();
+    means.sort_by(f64::total_cmp);
+    Some(PairedDifference {
+        mean: diffs.iter().sum::<f64>() / n as f64,
+        low: neuron_probe::confidence::percentile(&means, 0.025)?,
+        high: neuron_probe::confidence::percentile(&means, 0.975)?,
+        ahead: diffs.iter().filter(|&&d| d > 0.0).count(),
+        behind: diffs.iter().filter(|&&d| d < 0.0).count(),
+    })
+}
+
+/// Fill in every summary's [`RuleSummary::behind_most_stable`].
+fn compare_with_most_stable(
+    summaries: &mut [RuleSummary],
+    outcomes: &[Outcome],
+    best: &str,
+    seed: u64,
+) {
+    let win = |rule: &str, pair: &str| {
+        outcomes
+            .iter()
+            .find(|o| o.rule == rule && o.pair == pair)
+            .map(|o| o.win_rate)
+    };
+    for s in summaries.iter_mut().filter(|s| s.rule != best) {
+        let diffs: Vec<f64> = outcomes
+            .iter()
+            .filter(|o| o.rule == s.rule)
+            .filter_map(|o| Some(win(best, &o.pair)? - o.win_rate))
+            .collect();
+        s.behind_most_stable = paired_difference(&diffs, seed);
+    }
 }
 
 /// How the generic-neuron rules change the similarity of the languages' sets.
@@ -249,8 +312,11 @@ pub fn compare<M: NeuronModel + ?Sized>(
             });
         }
     }
-    let summaries = summarise(&rules, &outcomes);
+    let mut summaries = summarise(&rules, &outcomes);
     let most_stable = most_stable(&summaries);
+    if let Some(best) = &most_stable {
+        compare_with_most_stable(&mut summaries, &outcomes, best, conf.seed);
+    }
 
     // The generic-neuron rules over every language of the study.
     let stats = stats_for_languages(
@@ -306,6 +372,7 @@ fn summarise(rules: &[Rule], outcomes: &[Outcome]) -> Vec<RuleSummary> {
                     .filter(|o| o.chosen.is_some() && o.chosen == reference(&o.pair))
                     .count(),
                 mean_seconds: mine.iter().map(|o| o.seconds).sum::<f64>() / n.max(1) as f64,
+                behind_most_stable: None,
             }
         })
         .collect()
@@ -390,13 +457,13 @@ pub fn render_markdown(c: &Comparison) -> String {
     let _ = writeln!(o, "## Stability of each rule\n");
     let _ = writeln!(
         o,
-        "| rule | what it changes | mean win rate of the choice | lowest | clear | same choice as the reference code | s per pair |"
+        "| rule | what it changes | mean win rate of the choice | lowest | clear | same choice as the reference code | behind the most stable (95% interval; pairs ahead/behind) | s per pair |"
     );
-    let _ = writeln!(o, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|");
     for s in &c.summaries {
         let _ = writeln!(
             o,
-            "| {}{} | {} | {:.3} | {:.3} | {}/{} | {}/{} | {:.1} |",
+            "| {}{} | {} | {:.3} | {:.3} | {}/{} | {}/{} | {} | {:.1} |",
             s.rule,
             if c.most_stable.as_deref() == Some(s.rule.as_str()) {
                 " **(most stable)**"
@@ -410,9 +477,31 @@ pub fn render_markdown(c: &Comparison) -> String {
             s.pairs,
             s.same_as_reference,
             s.pairs,
+            s.behind_most_stable.map_or("—".to_string(), |d| format!(
+                "{:+.3} [{:+.3}, {:+.3}]; {}/{}",
+                d.mean, d.low, d.high, d.ahead, d.behind
+            )),
             s.mean_seconds
         );
     }
+    let apart: Vec<&str> = c
+        .summaries
+        .iter()
+        .filter(|s| s.behind_most_stable.is_some_and(|d| d.low > 0.0))
+        .map(|s| s.rule.as_str())
+        .collect();
+    let _ = writeln!(
+        o,
+        "\n\"Behind the most stable\" is the most stable rule's win rate minus this rule's, \
+         paired by pair, with a 95% bootstrap interval over the pairs ({PAIR_RESAMPLES} \
+         resamples). An interval containing 0: the study cannot tell the two rules apart. \
+         Clearly less stable: {}.",
+        if apart.is_empty() {
+            "none".to_string()
+        } else {
+            apart.join(", ")
+        }
+    );
     let _ = writeln!(o, "\n## The choice of every pair (win rate)\n");
     let mut header = String::from("| pair |");
     let mut rule_line = String::from("|---|");

@@ -5,7 +5,7 @@ use neuron_probe::{
     ArtifactStore, ConfidenceParams, GenericNeurons, PipelineParams, ProbeParams, RunContext,
     SetMethod, StatsParams, Threshold,
 };
-use xtask::rules::{compare, render_markdown, rules, write_outputs};
+use xtask::rules::{compare, paired_difference, render_markdown, rules, write_outputs};
 
 const CANDIDATES: [&str; 5] = ["de", "fr", "it", "pt", "es"];
 
@@ -70,6 +70,19 @@ fn every_rule_ranks_every_pair_and_the_summary_counts_them() {
     let reference = c.summaries.iter().find(|s| s.rule == "reference").unwrap();
     assert_eq!(reference.same_as_reference, 1);
     assert!(c.most_stable.is_some());
+    // Every rule but the most stable is compared with it, pair by pair (one pair here).
+    for s in &c.summaries {
+        let best = c.most_stable.as_deref().unwrap();
+        let win = |rule: &str| c.outcomes.iter().find(|o| o.rule == rule).unwrap().win_rate;
+        match s.behind_most_stable {
+            None => assert_eq!(s.rule, best),
+            Some(d) => assert!(
+                (d.mean - (win(best) - win(&s.rule))).abs() < 1e-12,
+                "{}",
+                s.rule
+            ),
+        }
+    }
     // The generic rules over the scenario's languages (en, sw and the five candidates).
     assert_eq!(c.languages.len(), 7);
     assert_eq!(c.generic.len(), 2);
@@ -83,4 +96,28 @@ fn every_rule_ranks_every_pair_and_the_summary_counts_them() {
         serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
     assert_eq!(json["format"], "bridgex-rules/1");
     assert_eq!(json["outcomes"].as_array().unwrap().len(), n_rules);
+}
+
+#[test]
+fn the_paired_difference_of_win_rates_is_its_mean_with_a_bootstrap_interval() {
+    // No pairs: nothing to say.
+    assert!(paired_difference(&[], 0).is_none());
+    // The same difference in every pair: every resample's mean is that difference.
+    let d = paired_difference(&[0.25, 0.25, 0.25], 0).unwrap();
+    assert!((d.mean - 0.25).abs() < 1e-12);
+    assert!((d.low - 0.25).abs() < 1e-12 && (d.high - 0.25).abs() < 1e-12);
+    assert_eq!((d.ahead, d.behind), (3, 0));
+    // Two pairs, 0 and 1: a resample is all-0 or all-1 with probability 1/4 each, so among
+    // 10,000 resamples the 2.5th and 97.5th percentiles are the extremes 0 and 1; the mean is
+    // 0.5 by hand; one pair ahead, none behind (a tie counts neither way).
+    let d = paired_difference(&[0.0, 1.0], 7).unwrap();
+    assert!((d.mean - 0.5).abs() < 1e-12);
+    assert_eq!((d.low, d.high), (0.0, 1.0));
+    assert_eq!((d.ahead, d.behind), (1, 0));
+    // Mixed signs: the interval holds the mean and lies within the extremes.
+    let diffs = [-0.2, 0.1, 0.3, -0.05, 0.0, 0.15];
+    let d = paired_difference(&diffs, 1).unwrap();
+    assert!((d.mean - 0.05).abs() < 1e-12, "{}", d.mean);
+    assert!(d.low < d.mean && d.mean < d.high && d.low >= -0.2 && d.high <= 0.3);
+    assert_eq!((d.ahead, d.behind), (3, 2));
 }
