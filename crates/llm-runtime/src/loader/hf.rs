@@ -111,26 +111,32 @@ impl HfWeights {
     }
 }
 
-impl WeightSource for HfWeights {
-    fn config(&self) -> &ModelConfig {
-        &self.config
-    }
-
-    fn tensor_names(&self) -> Vec<String> {
-        self.index.keys().cloned().collect()
-    }
-
-    fn tensor(&self, name: &str) -> Result<HostTensor> {
-        let (shard, key) = self.index.get(name).ok_or_else(|| Error::MissingTensor {
-            origin: self.origin(),
-            name: name.to_string(),
-        })?;
+/// Reading one tensor of the shards.
+impl HfWeights {
+    /// `f(shard path, key in the file, view)` for tensor `name`; `None` when no shard holds it.
+    fn with_view<R>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&Path, &str, safetensors::tensor::TensorView<'_>) -> Result<R>,
+    ) -> Result<Option<R>> {
+        let Some((shard, key)) = self.index.get(name) else {
+            return Ok(None);
+        };
         let (path, bytes) = &self.shards[*shard];
         let st = SafeTensors::deserialize(bytes)
             .map_err(|e| Error::format(path, format!("safetensors: {e}")))?;
         let view = st
             .tensor(key)
             .map_err(|e| Error::format(path, format!("tensor `{key}`: {e}")))?;
+        f(path, key, view).map(Some)
+    }
+
+    /// A tensor of any supported dtype as f32.
+    fn to_host(
+        path: &Path,
+        key: &str,
+        view: safetensors::tensor::TensorView<'_>,
+    ) -> Result<HostTensor> {
         let raw = view.data();
         let data: Vec<f32> = match view.dtype() {
             Dtype::F32 => raw
@@ -154,29 +160,41 @@ impl WeightSource for HfWeights {
         };
         Ok(HostTensor::new(view.shape().to_vec(), data))
     }
+}
+
+impl WeightSource for HfWeights {
+    fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    fn tensor_names(&self) -> Vec<String> {
+        self.index.keys().cloned().collect()
+    }
+
+    fn tensor(&self, name: &str) -> Result<HostTensor> {
+        self.with_view(name, Self::to_host)?
+            .ok_or_else(|| Error::MissingTensor {
+                origin: self.origin(),
+                name: name.to_string(),
+            })
+    }
 
     fn blocks(&self, name: &str) -> Result<Option<QuantMatrix>> {
-        let Some((shard, key)) = self.index.get(name) else {
-            return Ok(None);
-        };
-        let (path, bytes) = &self.shards[*shard];
-        let st = SafeTensors::deserialize(bytes)
-            .map_err(|e| Error::format(path, format!("safetensors: {e}")))?;
-        let view = st
-            .tensor(key)
-            .map_err(|e| Error::format(path, format!("tensor `{key}`: {e}")))?;
-        // f16 and bf16 are ggml's F16 and BF16 byte for byte; f32 stays dense.
-        let ty = match view.dtype() {
-            Dtype::F16 => GgmlType::F16,
-            Dtype::BF16 => GgmlType::BF16,
-            _ => return Ok(None),
-        };
-        let [rows, cols] = view.shape()[..] else {
-            return Ok(None);
-        };
-        QuantMatrix::new(ty, rows, cols, view.data().to_vec())
-            .map(Some)
-            .map_err(|e| Error::format(path, format!("tensor `{key}`: {e}")))
+        let found = self.with_view(name, |path, key, view| {
+            // f16 and bf16 are ggml's F16 and BF16 byte for byte; f32 stays dense.
+            let ty = match view.dtype() {
+                Dtype::F16 => GgmlType::F16,
+                Dtype::BF16 => GgmlType::BF16,
+                _ => return Ok(None),
+            };
+            let [rows, cols] = view.shape()[..] else {
+                return Ok(None);
+            };
+            QuantMatrix::new(ty, rows, cols, view.data().to_vec())
+                .map(Some)
+                .map_err(|e| Error::format(path, format!("tensor `{key}`: {e}")))
+        })?;
+        Ok(found.flatten())
     }
 
     fn origin(&self) -> String {
