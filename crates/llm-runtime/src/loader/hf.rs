@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::family::keys::HfKeys;
 use crate::family::{Activation, Architecture, ModelConfig, RopeScaling, unsupported_architecture};
-use crate::gguf::{FileBytes, GgmlType};
+use crate::gguf::{FileBytes, GgmlType, dequantize_elements};
 use crate::quant::QuantMatrix;
 use crate::tokenizer::Tokenizer;
 use crate::weights::{HostTensor, WeightSource};
@@ -137,20 +137,11 @@ impl HfWeights {
         key: &str,
         view: safetensors::tensor::TensorView<'_>,
     ) -> Result<HostTensor> {
-        let raw = view.data();
-        let data: Vec<f32> = match view.dtype() {
-            Dtype::F32 => raw
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-            Dtype::F16 => raw
-                .chunks_exact(2)
-                .map(|b| half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32())
-                .collect(),
-            Dtype::BF16 => raw
-                .chunks_exact(2)
-                .map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16))
-                .collect(),
+        // The same element conversions as GGUF's F32/F16/BF16 tensors.
+        let ty = match view.dtype() {
+            Dtype::F32 => GgmlType::F32,
+            Dtype::F16 => GgmlType::F16,
+            Dtype::BF16 => GgmlType::BF16,
             other => {
                 return Err(Error::format(
                     path,
@@ -158,6 +149,9 @@ impl HfWeights {
                 ));
             }
         };
+        let raw = view.data();
+        let mut data = vec![0f32; raw.len() / ty.block_bytes()];
+        dequantize_elements(ty, raw, &mut data);
         Ok(HostTensor::new(view.shape().to_vec(), data))
     }
 }
