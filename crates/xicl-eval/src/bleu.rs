@@ -139,6 +139,40 @@ pub fn sentence_bleu<R: AsRef<str>>(
     Ok(score_from_stats(&segment_stats(hyp, &refs, cfg), cfg))
 }
 
+/// The BLEU score of summed statistics `[sys_len, ref_len, correct_1..=N, total_1..=N]`
+/// (the layout [`bleu_statistics`] returns): what [`corpus_bleu`] computes after summing its
+/// segments, so that a corpus score can be recomputed from per-segment statistics.
+pub fn bleu_from_statistics(stats: &[u64], cfg: &BleuConfig) -> Result<BleuScore, MetricError> {
+    if cfg.max_ngram_order == 0 {
+        return Err(MetricError::ZeroOrder("max_ngram_order"));
+    }
+    let expected = 2 + 2 * cfg.max_ngram_order;
+    if stats.len() != expected {
+        return Err(MetricError::StatisticsShape {
+            expected,
+            found: stats.len(),
+        });
+    }
+    Ok(score_from_stats(stats, cfg))
+}
+
+/// One segment's BLEU statistics `[sys_len, ref_len, correct_1..=N, total_1..=N]`, the terms
+/// [`corpus_bleu`] sums over segments.
+pub fn bleu_statistics<R: AsRef<str>>(
+    hyp: &str,
+    refs: &[R],
+    cfg: &BleuConfig,
+) -> Result<Vec<u64>, MetricError> {
+    if refs.is_empty() {
+        return Err(MetricError::NoReferences);
+    }
+    if cfg.max_ngram_order == 0 {
+        return Err(MetricError::ZeroOrder("max_ngram_order"));
+    }
+    let refs: Vec<&str> = refs.iter().map(|r| r.as_ref()).collect();
+    Ok(segment_stats(hyp, &refs, cfg))
+}
+
 pub(crate) fn check_shapes(
     hyps: usize,
     streams: impl ExactSizeIterator<Item = usize>,

@@ -129,6 +129,20 @@ pub fn sentence_chrf<R: AsRef<str>>(
     })
 }
 
+/// The chrF score of summed statistics `[hyp, ref, match]` per order (as
+/// [`ChrfScore::stats`]): what [`corpus_chrf`] computes after summing its segments, so that a
+/// corpus score can be recomputed from per-segment statistics (paired tests resample them).
+pub fn chrf_from_statistics(stats: &[[u64; 3]], cfg: &ChrfConfig) -> Result<f64, MetricError> {
+    check_orders(cfg)?;
+    if stats.len() != cfg.orders() {
+        return Err(MetricError::StatisticsShape {
+            expected: cfg.orders(),
+            found: stats.len(),
+        });
+    }
+    Ok(f_score(stats, cfg))
+}
+
 fn check_orders(cfg: &ChrfConfig) -> Result<(), MetricError> {
     if cfg.orders() == 0 {
         Err(MetricError::ZeroOrder("char_order + word_order"))

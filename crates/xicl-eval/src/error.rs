@@ -19,6 +19,8 @@ pub enum MetricError {
     },
     #[error("{0} must be at least 1")]
     ZeroOrder(&'static str),
+    #[error("statistics of {found} entries where the metric's settings need {expected}")]
+    StatisticsShape { expected: usize, found: usize },
     #[error("unknown BLEU tokenizer {0:?}: expected one of none, 13a, zh, char")]
     UnknownTokenizer(String),
 }

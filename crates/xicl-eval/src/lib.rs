@@ -12,6 +12,9 @@
 //!   Lines file ([`store`]) and returns a serialisable [`RunSummary`].
 //! * [Baseline](baseline) aggregation: direct, English bridge, each candidate, oracle, random,
 //!   HSIC-chosen and FLORES-similarity-chosen.
+//! * [Significance](significance): paired bootstrap intervals, exact McNemar, paired
+//!   permutation tests of corpus chrF++/BLEU, sign and Wilcoxon signed-rank tests, Holm's
+//!   correction and the cross-fitted oracle.
 //!
 //! ```rust
 //! use xicl_eval::{BliItem, BliTask, Generator, GenerateError, LangRef, PromptMode, RunOptions};
@@ -55,6 +58,7 @@ pub mod mode;
 pub mod parse;
 mod pytext;
 pub mod runner;
+pub mod significance;
 pub mod store;
 pub mod tasks;
 pub mod tokenize;
@@ -63,13 +67,18 @@ pub use baseline::{
     Baseline, BaselineReport, BaselineRow, BaselineSpec, DEFAULT_CANDIDATES, default_candidates,
     route_scores,
 };
-pub use bleu::{BleuConfig, BleuScore, Smoothing, corpus_bleu, corpus_bleu_multi, sentence_bleu};
-pub use chrf::{ChrfConfig, ChrfScore, corpus_chrf, corpus_chrf_multi, sentence_chrf};
+pub use bleu::{
+    BleuConfig, BleuScore, Smoothing, bleu_from_statistics, bleu_statistics, corpus_bleu,
+    corpus_bleu_multi, sentence_bleu,
+};
+pub use chrf::{
+    ChrfConfig, ChrfScore, chrf_from_statistics, corpus_chrf, corpus_chrf_multi, sentence_chrf,
+};
 pub use error::{EvalError, MetricError};
 pub use generator::{GenerateError, Generator};
 pub use memo::MemoGenerator;
 pub use mode::{LangRef, PromptMode, Route};
-pub use runner::{RunOptions, RunSummary, run_task};
+pub use runner::{RunOptions, RunSummary, ScoredItem, run_task};
 pub use store::{ItemRecord, JsonlStore, Provenance, ResultStore, StoreRecord};
 pub use tasks::belebele::{BELEBELE_ITEMS, BelebeleItem, BelebeleTask, belebele_prompt};
 pub use tasks::bli::{BliItem, BliTask, bli_bridged_prompt, bli_prompt};

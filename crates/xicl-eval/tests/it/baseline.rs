@@ -149,6 +149,7 @@ fn scores_from_run_summaries() {
             chrf: 50.0,
             chrf_pp,
         },
+        outcomes: Vec::new(),
     };
     let runs = [mk(Route::Direct, 10.0), mk(b("de"), 12.5)];
     let primary = route_scores(&runs, None).expect("primary");

@@ -6,3 +6,4 @@ mod prompts;
 mod runner;
 mod sacrebleu_flores;
 mod sacrebleu_parity;
+mod significance;

@@ -264,6 +264,16 @@ fn limit_spreads_the_items_evenly() {
     // 10 items, 3 wanted: every 10/3-th from the first, by hand 0, 3, 6.
     let ids: Vec<String> = read_records(&out).into_iter().map(|r| r.id).collect();
     assert_eq!(ids, ["w0", "w3", "w6"]);
+    // The summary keeps each scored item's outcome, in item order, for paired statistics.
+    let kept: Vec<(&str, bool)> = s
+        .outcomes
+        .iter()
+        .map(|o| match &o.outcome {
+            xicl_eval::Outcome::Choice { correct, .. } => (o.id.as_str(), *correct),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kept, [("w0", false), ("w3", true), ("w6", false)]);
     assert_eq!(
         xicl_eval::runner::spread(204, Some(5)),
         [0, 40, 81, 122, 163]
@@ -731,4 +741,9 @@ fn translation_run_scores_corpus_and_sentences() {
     assert_eq!(recs[0].prediction.as_deref(), Some("Das Haus ist klein."));
     assert_eq!(recs[0].chrf_pp, Some(100.0));
     assert!(recs[2].chrf_pp.is_some_and(|c| c < 50.0));
+    // The kept outcomes rebuild the corpus score from per-item statistics.
+    let m = xicl_eval::significance::CorpusMetric::Chrf(ChrfConfig::chrf_pp());
+    let outcomes: Vec<xicl_eval::Outcome> = s.outcomes.iter().map(|o| o.outcome.clone()).collect();
+    let t = xicl_eval::significance::ItemTable::from_outcomes(&m, &outcomes).expect("stats");
+    assert_eq!(m.score(&t.total()).expect("score"), chrf_pp);
 }
