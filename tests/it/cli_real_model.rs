@@ -1,6 +1,7 @@
 //! One end-to-end run on the real default model (Gemma 3 270M) with a tiny probe: `generate`
 //! (greedy token = top-1 logit, the known answer to the probe template) and `bridge` on the real
-//! data files, fetched through the data store (set BRIDGEX_DATA_MIRROR to a local copy).
+//! data files, fetched through the data store (set BRIDGEX_DATA_MIRROR to a local copy); and the
+//! second named model, `--model qwen2.5-coder-0.5b`, opened as the commands open it.
 
 use cli::{BridgeOptions, GenerateCommandOptions, ModelOptions, OpenedModel};
 use neuron_probe::{ArtifactStore, NeuronModel, ProbeParams, RunContext, StatsParams};
@@ -63,6 +64,61 @@ fn generate_and_a_tiny_bridge_on_the_default_model() {
     assert!(dir.path().join("out/bridge-en-de-layers.png").is_file());
 }
 
+/// `--model qwen2.5-coder-0.5b`: resolved by name (fetched and verified if needed), identified by
+/// its pinned sha256, a greedy translation through `generate`, and neuron capture of its shape.
+/// (crates/llm-runtime's `model_qwen_llama_cpp` compares its numbers with llama.cpp.)
+#[test]
+fn generate_and_capture_on_the_qwen_model() {
+    let options = ModelOptions {
+        spec: "qwen2.5-coder-0.5b".into(),
+        ..ModelOptions::default()
+    };
+    let mut model = OpenedModel::open(&options, None).expect(
+        "qwen2.5-coder-0.5b (set BRIDGEX_QWEN_GGUF to a local copy or BRIDGEX_QWEN_WHEEL_DIR to \
+         its wheels to avoid a download)",
+    );
+    let id = model.identity();
+    assert_eq!(
+        id.digest,
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+    );
+    assert_eq!(
+        (id.architecture.as_str(), id.layers, id.neurons),
+        ("qwen2", 24, 4864)
+    );
+    assert_eq!(id.name, "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf");
+    assert!(!model.is_loaded());
+
+    let opts = GenerateCommandOptions {
+        prompts: vec!["Translate English to French.\nEnglish: I love my family.\nFrench:".into()],
+        max_new_tokens: 12,
+        stop: vec!["\n".to_string()],
+        top_k: 5,
+        add_bos: true,
+    };
+    let g = cli::generate_command(&mut model, &opts).unwrap();
+    let r = &g.results[0];
+    assert_eq!(r.text, " J'adore ma famille.", "{r:?}");
+    // Qwen's GGUF adds no BOS: the prompt starts with its first word.
+    assert_eq!(r.prompt_tokens[0].id, 27473, "`Translate`");
+    assert_eq!(g.model.digest, id.digest);
+
+    // Activation capture over one short window: every layer and neuron of the model's shape,
+    // with some but not all neurons active (SiLU gate > 0).
+    let ids = model.encode("Maji ni muhimu kwa maisha.", false).unwrap();
+    let stats = model
+        .corpus_stats(
+            std::slice::from_ref(&ids),
+            neuron_probe::CaptureSite::GateAct,
+        )
+        .unwrap();
+    assert_eq!((stats.layers, stats.neurons), (24, 4864));
+    assert_eq!(stats.tokens as usize, ids.len());
+    let active: u64 = stats.over_zero.iter().sum();
+    let total = stats.tokens * (24 * 4864) as u64;
+    assert!(active > 0 && active < total, "{active} of {total}");
+}
+
 /// XCOPA answers scored by likelihood on the real model and data: every record carries one
 /// finite log-likelihood per option, the output is the likelier option, and for the one-token
 /// options the scores equal the log-softmax of the prompt's last logits (a second code path).
@@ -95,7 +151,7 @@ fn loglik_answer_scoring_on_the_default_model() {
     assert_eq!(records.len(), 3);
 
     let runtime = llm_runtime::Model::load(
-        llm_runtime::default_model::DEFAULT_MODEL,
+        llm_runtime::models::DEFAULT_MODEL,
         "cpu",
         llm_runtime::Dtype::F32,
     )

@@ -62,7 +62,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "BRIDGEX_MODEL_DIR",
-        "cache of the default model file (--model-dir)",
+        "cache of the named models' files (--model-dir)",
     ),
     (
         "BRIDGEX_THREADS",
@@ -75,6 +75,14 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "BRIDGEX_GEMMA_WHEEL_DIR",
         "a folder holding the default model's PyPI wheels",
+    ),
+    (
+        "BRIDGEX_QWEN_GGUF",
+        "an existing copy of qwen2.5-coder-0.5b's GGUF file",
+    ),
+    (
+        "BRIDGEX_QWEN_WHEEL_DIR",
+        "a folder holding qwen2.5-coder-0.5b's PyPI wheels",
     ),
     (
         "BRIDGEX_PROGRESS_SECS",

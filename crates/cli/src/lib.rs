@@ -76,7 +76,7 @@ pub use commands::generate::{
     GenerateCommandOptions, GenerateOutcome, PromptResult, generate_command, render_generate,
 };
 pub use commands::languages::{LanguageRow, languages, render_languages};
-pub use commands::models::{ModelsInfo, models, render_models};
+pub use commands::models::{ModelsInfo, NamedModelInfo, models, render_models};
 pub use commands::probe::{ProbeOptions, ProbeOutcome, probe_command, render_probe};
 pub use commands::similarity::{
     SimilarityOptions, SimilarityOutcome, render_similarity, similarity_command,

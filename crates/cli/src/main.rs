@@ -41,7 +41,8 @@ enum Command {
     Eval(eval::Args),
     /// List the languages the tool knows
     Languages(languages::Args),
-    /// Show the default model, supported formats and architectures, and what is cached
+    /// List the named models (cached or not; --fetch NAME fetches one), supported formats and
+    /// architectures, and what is cached
     Models(models::Args),
     /// List what is cached (artifacts, checkpoints, models) and clear it
     Cache(cache::Args),

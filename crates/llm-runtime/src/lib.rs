@@ -2,8 +2,9 @@
 //! directories, with MLP neuron activation capture reduced on the device.
 //!
 //! - **Loading** ([`spec`]): a local GGUF file or Hugging Face directory, `hf:ORG/NAME[@REV]`,
-//!   or the default `gemma-3-270m` (fetched once, sha256-checked, cached). The loaders
-//!   ([`gguf`], [`hf`]) hand the model f32 tensors under HF names and layouts ([`WeightSource`]).
+//!   or a named model ([`models`]: the default `gemma-3-270m`, `qwen2.5-coder-0.5b`; fetched
+//!   once, sha256-checked, cached). The loaders ([`gguf`], [`hf`](loader::hf)) hand the model
+//!   f32 tensors under HF names and layouts ([`WeightSource`]).
 //! - **RoPE scaling** ([`RopeScaling`]): HF `rope_scaling` of type `linear` (Gemma 3 4B+: global
 //!   layers only) and `llama3` (Llama 3.1/3.2), GGUF linear scaling metadata and llama.cpp's
 //!   `rope_freqs.weight`; other kinds (`yarn`, `dynamic`, `longrope`, ...) are load errors.
@@ -47,7 +48,6 @@
 //! ```
 
 pub mod capture;
-pub mod default_model;
 pub mod device;
 pub mod error;
 pub mod family;
@@ -56,6 +56,7 @@ pub mod gguf;
 pub mod identity;
 pub mod loader;
 pub mod model;
+pub mod models;
 pub mod quant;
 pub mod runtime;
 pub mod spec;

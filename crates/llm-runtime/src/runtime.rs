@@ -42,8 +42,8 @@ impl Model {
         })
     }
 
-    /// Load a model spec (`gemma-3-270m`, a GGUF file, an HF directory, `hf:ORG/NAME`; see
-    /// [`crate::spec`]) onto `device` (`cpu`, `cuda[:N]`, `wgpu`).
+    /// Load a model spec (a named model such as `gemma-3-270m`, a GGUF file, an HF directory,
+    /// `hf:ORG/NAME`; see [`crate::spec`]) onto `device` (`cpu`, `cuda[:N]`, `wgpu`).
     pub fn load(spec: &str, device: &str, dtype: Dtype) -> Result<Model> {
         let resolved = crate::spec::resolve(spec)?;
         Model::from_parts(resolved.weights.as_ref(), resolved.tokenizer, device, dtype)

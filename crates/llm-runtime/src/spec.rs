@@ -1,6 +1,8 @@
 //! Model specs: what a user types to name a model, resolved to weights + tokenizer.
 //!
-//! - `gemma-3-270m`: the default model (see [`crate::default_model`]).
+//! - a named model (see [`crate::models`]): `gemma-3-270m` (the default) or
+//!   `qwen2.5-coder-0.5b`, fetched once, sha256-checked, cached. A name wins over a file of the
+//!   same name in the working directory; write `./NAME` for the file.
 //! - a local path: a GGUF file, an HF checkpoint directory (`config.json` + safetensors +
 //!   `tokenizer.json`), or a directory holding exactly one `.gguf` file.
 //! - `hf:ORG/NAME[@REVISION][/FILE.gguf]`: a Hugging Face hub repository through `hf-hub`
@@ -10,7 +12,8 @@
 //!
 //! ```
 //! use llm_runtime::spec::{HubSpec, ModelSpec};
-//! assert_eq!(ModelSpec::parse("gemma-3-270m")?, ModelSpec::Default);
+//! assert_eq!(ModelSpec::parse("gemma-3-270m")?, ModelSpec::Named("gemma-3-270m".into()));
+//! assert_eq!(ModelSpec::parse("qwen2.5-coder-0.5b")?, ModelSpec::Named("qwen2.5-coder-0.5b".into()));
 //! let hub = ModelSpec::parse("hf:Qwen/Qwen2.5-0.5B@main")?;
 //! assert_eq!(
 //!     hub,
@@ -23,19 +26,19 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::default_model::{DEFAULT_MODEL, default_model_path};
 use crate::error::{Error, Result};
 use crate::gguf::GGUF_MAGIC;
 use crate::loader::GgufWeights;
 use crate::loader::hf::HfWeights;
+use crate::models;
 use crate::tokenizer::Tokenizer;
 use crate::weights::WeightSource;
 
 /// A parsed model spec (syntax only; nothing is read until [`ModelSpec::resolve`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelSpec {
-    /// The default model, `gemma-3-270m`.
-    Default,
+    /// A named model of [`models::registry`] (`gemma-3-270m`, `qwen2.5-coder-0.5b`).
+    Named(String),
     /// A local GGUF file or HF directory.
     Path(PathBuf),
     /// A hub repository.
@@ -83,7 +86,12 @@ impl std::fmt::Debug for ResolvedModel {
     }
 }
 
-const FORMS: &str = "expected `gemma-3-270m`, a GGUF file, an HF model directory, or hf:ORG/NAME[@REVISION][/FILE.gguf]";
+fn forms() -> String {
+    format!(
+        "expected a named model ({}), a GGUF file, an HF model directory, or hf:ORG/NAME[@REVISION][/FILE.gguf]",
+        models::names().join(", ")
+    )
+}
 
 impl ModelSpec {
     /// Parse a spec string (no file system or network access).
@@ -94,15 +102,15 @@ impl ModelSpec {
             what,
         };
         if s.is_empty() {
-            return Err(bad(format!("empty; {FORMS}")));
+            return Err(bad(format!("empty; {}", forms())));
         }
-        if s == DEFAULT_MODEL {
-            return Ok(ModelSpec::Default);
+        if models::named(s).is_some() {
+            return Ok(ModelSpec::Named(s.to_string()));
         }
         if let Some(rest) = s.strip_prefix("hf:") {
             return parse_hub(rest)
                 .map(ModelSpec::Hub)
-                .map_err(|what| bad(format!("{what}; {FORMS}")));
+                .map_err(|what| bad(format!("{what}; {}", forms())));
         }
         Ok(ModelSpec::Path(PathBuf::from(s)))
     }
@@ -111,7 +119,7 @@ impl ModelSpec {
     pub fn resolve(&self) -> Result<ResolvedModel> {
         let spec = self.to_string();
         match self {
-            ModelSpec::Default => open_path(&spec, &default_model_path()?),
+            ModelSpec::Named(name) => open_path(&spec, &models::named_model_path(name, None)?),
             ModelSpec::Path(p) => open_path(&spec, p),
             ModelSpec::Hub(h) => {
                 let path = hub::fetch(&spec, h)?;
@@ -124,7 +132,7 @@ impl ModelSpec {
 impl std::fmt::Display for ModelSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ModelSpec::Default => f.write_str(DEFAULT_MODEL),
+            ModelSpec::Named(name) => f.write_str(name),
             ModelSpec::Path(p) => write!(f, "{}", p.display()),
             ModelSpec::Hub(h) => {
                 write!(f, "hf:{}", h.repo)?;
@@ -213,8 +221,9 @@ pub fn open_path(spec: &str, path: &Path) -> Result<ResolvedModel> {
     if path.is_file() {
         if !is_gguf_file(path) {
             return Err(bad(format!(
-                "{} is not a GGUF file (no `GGUF` magic); {FORMS}",
-                path.display()
+                "{} is not a GGUF file (no `GGUF` magic); {}",
+                path.display(),
+                forms()
             )));
         }
         let weights = GgufWeights::open(path)?;
@@ -257,7 +266,11 @@ pub fn open_path(spec: &str, path: &Path) -> Result<ResolvedModel> {
             ))),
         };
     }
-    Err(bad(format!("{} does not exist; {FORMS}", path.display())))
+    Err(bad(format!(
+        "{} does not exist; {}",
+        path.display(),
+        forms()
+    )))
 }
 
 fn gguf_files_in(dir: &Path) -> Result<Vec<PathBuf>> {

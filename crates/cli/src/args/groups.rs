@@ -26,7 +26,7 @@ pub struct GlobalArgs {
     /// Where cached pipeline results (statistics, probes) go [default: ~/.cache/bridgex/artifacts]
     #[arg(long, global = true, env = "BRIDGEX_ARTIFACTS_DIR", value_name = "DIR")]
     pub artifacts_dir: Option<PathBuf>,
-    /// Cache of the default model file [default: ~/.cache/bridgex/models]
+    /// Cache of the named models' files [default: ~/.cache/bridgex/models]
     #[arg(long, global = true, env = "BRIDGEX_MODEL_DIR", value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
     /// Threads of the CPU forward pass [default: every core]
@@ -44,9 +44,10 @@ pub struct GlobalArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Model")]
 pub struct ModelArgs {
-    /// The model: `gemma-3-270m`, a GGUF file, a Hugging Face checkpoint directory, or
+    /// The model: a named model (`gemma-3-270m`, `qwen2.5-coder-0.5b`; `bridgex models` lists
+    /// them), a GGUF file, a Hugging Face checkpoint directory, or
     /// `hf:ORG/NAME[@REVISION][/FILE.gguf]`
-    #[arg(long, default_value = llm_runtime::default_model::DEFAULT_MODEL, value_name = "SPEC")]
+    #[arg(long, default_value = llm_runtime::models::DEFAULT_MODEL, value_name = "SPEC")]
     pub model: String,
     /// Compute device: cpu, cuda, cuda:N or wgpu (GPU devices need a build with
     /// `--features cuda` or `--features wgpu`)
@@ -64,7 +65,7 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// The model options, with the default model cached in `model_dir`.
+    /// The model options, with named models cached in `model_dir`.
     pub fn options(&self, model_dir: Option<PathBuf>) -> ModelOptions {
         ModelOptions {
             spec: self.model.clone(),

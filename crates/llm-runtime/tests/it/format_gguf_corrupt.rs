@@ -523,7 +523,7 @@ fn mutation_loop_never_panics() {
 
 #[test]
 fn real_model_truncated_or_flipped() {
-    let path = llm_runtime::default_model::default_model_path().expect("default model");
+    let path = llm_runtime::models::default_model_path().expect("default model");
     let full = std::fs::read(&path).unwrap();
     let origin = path.display().to_string();
     let data_offset = GgufFile::from_bytes(full.clone(), &path)

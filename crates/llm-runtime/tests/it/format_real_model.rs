@@ -16,7 +16,7 @@ use llm_runtime::{Activation, Architecture, WeightSource};
 fn weights() -> &'static GgufWeights {
     static W: OnceLock<GgufWeights> = OnceLock::new();
     W.get_or_init(|| {
-        let path = llm_runtime::default_model::default_model_path().expect("default model");
+        let path = llm_runtime::models::default_model_path().expect("default model");
         GgufWeights::open(path).expect("open default model")
     })
 }

