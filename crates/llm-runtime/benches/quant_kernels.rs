@@ -1,6 +1,7 @@
 //! The compact-weight kernels (`llm_runtime::quant`) against the dense f32 product they replace,
 //! on the default model's decode shapes: every block format at `[2048, 640]` (an MLP projection)
-//! for 1 and 16 input rows, and the Q8_0 output head `[262144, 640]` for 1 row.
+//! for 1, 4, 16 and 64 input rows (one decode step of that many rows), the K-quants at
+//! `[640, 2048]`, and the Q8_0 output head `[262144, 640]` for 1 and 16 rows.
 //! `cargo bench -p llm-runtime --bench quant_kernels`
 
 use burn::tensor::{Device, Distribution, Tensor};
@@ -26,7 +27,7 @@ fn formats(c: &mut Criterion) {
     let rng = &mut ChaCha8Rng::seed_from_u64(1);
     let (rows, cols) = (2048, 640);
     let mut g = c.benchmark_group("matmul_t [2048,640]");
-    for n in [1usize, 16] {
+    for n in [1usize, 4, 16, 64] {
         let x = inputs(n * cols, rng);
         g.throughput(Throughput::Elements((rows * cols) as u64));
         for ty in [
@@ -57,12 +58,14 @@ fn formats(c: &mut Criterion) {
     let (rows, cols) = (640, 2048);
     let mut g = c.benchmark_group("matmul_t [640,2048]");
     g.throughput(Throughput::Elements((rows * cols) as u64));
-    let x = inputs(cols, rng);
     for ty in [GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K] {
         let m = matrix(ty, rows, cols, rng);
-        g.bench_with_input(BenchmarkId::new(format!("{ty}"), 1), &x, |b, x| {
-            b.iter(|| m.matmul_t(x, 1))
-        });
+        for n in [1usize, 16] {
+            let x = inputs(n * cols, rng);
+            g.bench_with_input(BenchmarkId::new(format!("{ty}"), n), &x, |b, x| {
+                b.iter(|| m.matmul_t(x, n))
+            });
+        }
     }
     g.finish();
 }
@@ -71,11 +74,15 @@ fn output_head(c: &mut Criterion) {
     let rng = &mut ChaCha8Rng::seed_from_u64(2);
     let (rows, cols) = (262_144, 640);
     let m = matrix(GgmlType::Q8_0, rows, cols, rng);
-    let x = inputs(cols, rng);
     let mut g = c.benchmark_group("output head Q8_0 [262144,640]");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(m.bytes() as u64));
-    g.bench_function("1 row", |b| b.iter(|| m.matmul_t(&x, 1)));
+    for n in [1usize, 16] {
+        let x = inputs(n * cols, rng);
+        g.bench_function(format!("{n} row{}", if n == 1 { "" } else { "s" }), |b| {
+            b.iter(|| m.matmul_t(&x, n))
+        });
+    }
     g.finish();
 }
 

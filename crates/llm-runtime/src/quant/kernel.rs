@@ -1,8 +1,9 @@
-//! The fused decode-and-multiply loop behind [`super::QuantMatrix::matmul_t`].
+//! The fused decode-and-dot loop behind [`super::QuantMatrix::matmul_t`] for one input row
+//! (a single-row decode step, bound by reading the weights once).
 //!
 //! Output rows are split into tasks over rayon's pool (the pool `--threads` sizes). Within a
 //! task each weight row is walked block by block: the block is decoded into f32 on the stack by
-//! the loader's decoder, then multiplied into [`LANES`] partial sums per input row. Everything below the
+//! the loader's decoder, then multiplied into [`LANES`] partial sums. Everything below the
 //! dispatch is `#[inline(always)]`, so `pulp` compiles it once per instruction set (AVX-512,
 //! AVX2+FMA, baseline) and picks one at run time; the loops are plain Rust the compiler
 //! vectorises.
@@ -19,26 +20,16 @@ const RUN: usize = 256;
 /// Weight rows per parallel task: enough work to amortise scheduling, small enough to balance
 /// two cores on the smallest matrices of the default model (256 rows).
 const ROWS_PER_TASK: usize = 16;
-/// Partial sums per input row: a 32-element block, i.e. two AVX-512 registers (four AVX2
+/// Partial sums: a 32-element block, i.e. two AVX-512 registers (four AVX2
 /// ones) whose additions do not wait on each other (one register would serialise every
 /// block on the adder's latency).
 const LANES: usize = 32;
 
-/// `[rows, n]`: element `(r, i)` is the dot product of weight row `r` with input row `i`.
-pub(super) fn products(
-    ty: GgmlType,
-    data: &[u8],
-    rows: usize,
-    cols: usize,
-    x: &[f32],
-    n: usize,
-) -> Vec<f32> {
+/// `[rows]`: element `r` is the dot product of weight row `r` with `x` (`[cols]`).
+pub(super) fn products(ty: GgmlType, data: &[u8], rows: usize, cols: usize, x: &[f32]) -> Vec<f32> {
     let row_bytes = cols / ty.block_size() * ty.block_bytes();
-    let mut out = vec![0f32; rows * n];
-    if n == 0 {
-        return out;
-    }
-    out.par_chunks_mut(ROWS_PER_TASK * n)
+    let mut out = vec![0f32; rows];
+    out.par_chunks_mut(ROWS_PER_TASK)
         .zip(data.par_chunks(ROWS_PER_TASK * row_bytes))
         .for_each(|(out, rows)| {
             Arch::new().dispatch(Task {
@@ -47,7 +38,6 @@ pub(super) fn products(
                 row_bytes,
                 cols,
                 x,
-                n,
                 out,
             })
         });
@@ -61,7 +51,6 @@ struct Task<'a> {
     row_bytes: usize,
     cols: usize,
     x: &'a [f32],
-    n: usize,
     out: &'a mut [f32],
 }
 
@@ -86,36 +75,18 @@ impl Task<'_> {
 impl BlockFormat for Task<'_> {
     type Output = ();
 
-    /// Block formats: each block decoded once into f32 on the stack, then used for every input row.
+    /// Block formats: each block decoded into f32 on the stack and dotted with `x` at once.
     #[inline(always)]
     fn blocks<const B: usize, const N: usize, D: Decode<B, N>>(self) {
         let mut w = [0f32; N];
-        // Input row i's block j is `x[i * per_row + j]` (rows are whole blocks).
         let (x, _) = self.x.as_chunks::<N>();
-        let per_row = self.cols / N;
-        let rows = self.rows.chunks_exact(self.row_bytes);
-        if self.n == 1 {
-            // Decoding one row: no per-block loop over inputs.
-            for (row, y) in rows.zip(self.out.iter_mut()) {
-                let mut acc = [0f32; LANES];
-                for (b, x) in row.as_chunks::<B>().0.iter().zip(x) {
-                    D::decode(b, &mut w);
-                    multiply_add(&mut acc, &w, x);
-                }
-                *y = acc.iter().sum();
-            }
-            return;
-        }
-        let mut lanes = vec![[0f32; LANES]; self.n];
-        for (row, ys) in rows.zip(self.out.chunks_exact_mut(self.n)) {
-            lanes.fill([0.0; LANES]);
-            for (j, b) in row.as_chunks::<B>().0.iter().enumerate() {
+        for (row, y) in self.rows.chunks_exact(self.row_bytes).zip(self.out.iter_mut()) {
+            let mut acc = [0f32; LANES];
+            for (b, x) in row.as_chunks::<B>().0.iter().zip(x) {
                 D::decode(b, &mut w);
-                for (i, acc) in lanes.iter_mut().enumerate() {
-                    multiply_add(acc, &w, &x[i * per_row + j]);
-                }
+                multiply_add(&mut acc, &w, x);
             }
-            finish(ys, &lanes);
+            *y = acc.iter().sum();
         }
     }
 
@@ -132,32 +103,19 @@ impl BlockFormat for Task<'_> {
         }
         let run_bytes = RUN * ty.block_bytes();
         let mut buf = [0f32; RUN];
-        let mut lanes = vec![[0f32; LANES]; self.n];
-        for (row, ys) in self
-            .rows
-            .chunks_exact(self.row_bytes)
-            .zip(self.out.chunks_exact_mut(self.n))
-        {
-            lanes.fill([0.0; LANES]);
+        for (row, y) in self.rows.chunks_exact(self.row_bytes).zip(self.out.iter_mut()) {
+            let mut acc = [0f32; LANES];
             for (j, src) in row.chunks(run_bytes).enumerate() {
                 let w = &mut buf[..src.len() / ty.block_bytes()];
                 dequantize_elements(ty, src, w);
                 let k = j * RUN;
-                for (acc, x) in lanes.iter_mut().zip(self.x.chunks_exact(self.cols)) {
-                    multiply_add(acc, w, &x[k..k + w.len()]);
-                }
+                multiply_add(&mut acc, w, &self.x[k..k + w.len()]);
             }
-            finish(ys, &lanes);
+            *y = acc.iter().sum();
         }
     }
 }
 
-#[inline(always)]
-fn finish(ys: &mut [f32], lanes: &[[f32; LANES]]) {
-    for (y, acc) in ys.iter_mut().zip(lanes) {
-        *y = acc.iter().sum();
-    }
-}
 
 /// `acc[j % LANES] += w[j] * x[j]`: independent lanes, so the compiler may vectorise (a single
 /// running sum would fix the order of every addition and stay scalar).

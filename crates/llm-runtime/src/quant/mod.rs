@@ -4,17 +4,21 @@
 //! Dequantising a GGUF model to f32 at load costs 4-8x its memory and, worse for decoding, 4-8x
 //! the memory traffic of every step: a decode step of the default model read 1.07 GB of f32
 //! weights where its blocks hold 0.25 GB. Here a [`QuantMatrix`] keeps the file's bytes, and
-//! [`QuantMatrix::matmul_t`] decodes one run of blocks at a time into f32 on the stack with the
-//! loader's own block decoder ([`crate::gguf::dequantize_blocks`]) and uses it at once for every
-//! input row, accumulating in f32. The weights are therefore exactly the loader's f32 values and
-//! the products differ from a dense f32 matmul only in summation order.
+//! [`QuantMatrix::matmul_t`] decodes them with the loader's own block decoder
+//! ([`crate::gguf::dequantize_blocks`]), accumulating in f32: for one input row a block at a
+//! time on the stack, dotted at once ([`kernel`]); for several, a cache-sized panel of weight
+//! rows at a time, multiplied by the `gemm` crate ([`panel`]). The weights are therefore exactly
+//! the loader's f32 values and the products differ from a dense f32 matmul only in summation
+//! order.
 //!
 //! Written here rather than taken from a crate: the quantised-matmul crates on crates.io
-//! (`ggml-quants`, `candle`'s k-quants) either quantise the activations to int8 (not exact) or come
-//! inside a whole tensor library. SIMD comes from `pulp`'s run-time dispatch (AVX-512, AVX2+FMA or
-//! portable code, chosen once per call) over plain loops the compiler vectorises, so no `unsafe`.
+//! (`ggml-quants`, `candle`'s k-quants) either quantise the activations to int8 (not exact) or
+//! come inside a whole tensor library. SIMD comes from `pulp`'s run-time dispatch (AVX-512,
+//! AVX2+FMA or portable code, chosen once per call) over plain loops the compiler vectorises;
+//! the one `unsafe` block is the call into `gemm` (its invariants are in [`panel`]).
 
 mod kernel;
+mod panel;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -116,22 +120,14 @@ impl QuantMatrix {
         out
     }
 
-    /// `x W^T` for `x: [n, cols]` row-major: `[n, rows]` row-major. Each block of W is decoded
-    /// once per call and used for all `n` rows, so it pays for few rows (decoding); for many
-    /// rows a dense GEMM over [`Self::dequantize`] is faster.
+    /// `x W^T` for `x: [n, cols]` row-major: `[n, rows]` row-major, the weights decoded block
+    /// by block from the stored format, accumulated in f32.
     pub fn matmul_t(&self, x: &[f32], n: usize) -> Vec<f32> {
         assert_eq!(x.len(), n * self.cols, "x must be [n, cols]");
-        let by_row = kernel::products(self.ty, &self.data, self.rows, self.cols, x, n);
-        // `by_row` is `[rows, n]`; callers want `[n, rows]`.
         if n == 1 {
-            return by_row;
+            kernel::products(self.ty, &self.data, self.rows, self.cols, x)
+        } else {
+            panel::products(self.ty, &self.data, self.rows, self.cols, x, n)
         }
-        let mut out = vec![0f32; n * self.rows];
-        for (r, ys) in by_row.chunks_exact(n).enumerate() {
-            for (i, y) in ys.iter().enumerate() {
-                out[i * self.rows + r] = *y;
-            }
-        }
-        out
     }
 }
