@@ -155,22 +155,14 @@ pub struct PairedDifference {
 /// Resamples of the pairs behind [`PairedDifference`]'s interval.
 const PAIR_RESAMPLES: usize = 10_000;
 
-/// The mean of `diffs` with a seeded 95% percentile-bootstrap interval of that mean.
+/// The mean of `diffs` with a seeded 95% percentile-bootstrap interval of that mean (the
+/// study's one bootstrap, [`xicl_eval::significance::paired_bootstrap_mean`]).
 pub fn paired_difference(diffs: &[f64], seed: u64) -> Option<PairedDifference> {
-    use rand::{Rng, SeedableRng};
-    let n = diffs.len();
-    if n == 0 {
-        return None;
-    }
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mut means: Vec<f64> = (0..PAIR_RESAMPLES)
-        .map(|_| (0..n).map(|_| diffs[rng.random_range(0..n)]).sum::<f64>() / n as f64)
-        .collect();
-    means.sort_by(f64::total_cmp);
+    let i = xicl_eval::significance::paired_bootstrap_mean(diffs, PAIR_RESAMPLES, seed).ok()?;
     Some(PairedDifference {
-        mean: diffs.iter().sum::<f64>() / n as f64,
-        low: neuron_probe::confidence::percentile(&means, 0.025)?,
-        high: neuron_probe::confidence::percentile(&means, 0.975)?,
+        mean: i.estimate,
+        low: i.low,
+        high: i.high,
         ahead: diffs.iter().filter(|&&d| d > 0.0).count(),
         behind: diffs.iter().filter(|&&d| d < 0.0).count(),
     })
