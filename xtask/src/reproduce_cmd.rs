@@ -37,7 +37,8 @@ pub struct Args {
     /// Count σ-collapsed layers in the bridge score, as the reference code does
     #[arg(long)]
     keep_collapsed_layers: bool,
-    /// How XCOPA, SIB-200 and Belebele answers are read
+    /// How XCOPA, SIB-200 and Belebele answers are read: the likeliest option (default), or
+    /// generated and parsed
     #[arg(long, value_enum, default_value_t)]
     scoring: ScoringArg,
     /// Items per generation batch; unless --generation-rows says otherwise, the runtime

@@ -11,6 +11,8 @@
 //! report. A pair or task that cannot run (no dictionary, a language the task's data lacks, a
 //! failure) is recorded under "Skipped" and the run goes on.
 
+pub mod across;
+pub mod paired;
 pub mod plan;
 pub mod report;
 pub mod results;
@@ -45,7 +47,7 @@ pub struct ReproduceOptions {
     /// Words the understanding filter judges at most (`None` = the whole train split).
     pub filter_max_words: Option<usize>,
     pub keep_collapsed_layers: bool,
-    /// How XCOPA, SIB-200 and Belebele answers are read.
+    /// How XCOPA, SIB-200 and Belebele answers are read (default: likelihood).
     pub scoring: xicl_eval::AnswerScoring,
     /// Prompts per generation batch.
     pub batch_size: usize,
@@ -67,7 +69,7 @@ impl ReproduceOptions {
             probe_size: neuron_probe::ProbeParams::default().probe_size,
             filter_max_words: None,
             keep_collapsed_layers: false,
-            scoring: xicl_eval::AnswerScoring::Generate,
+            scoring: xicl_eval::AnswerScoring::Loglik,
             batch_size: 16,
             out_dir,
             command: "cargo xtask reproduce".into(),
@@ -251,6 +253,8 @@ fn task_step<M: AppModel + ?Sized>(
     let outcome = eval_command(model, inputs, &e)?;
     let scores = route_scores(&outcome.runs, None)?;
     let report = spec.aggregate(&scores)?;
+    let statistics = paired::task_statistics(&outcome.runs, spec, pair.target.code)
+        .context("paired statistics over the items")?;
     let metric = outcome
         .runs
         .first()
@@ -277,6 +281,7 @@ fn task_step<M: AppModel + ?Sized>(
         items: outcome.runs.first().map_or(0, |r| r.items),
         rows: report.rows,
         all_metrics,
+        statistics: Some(statistics),
     })
 }
 
@@ -295,11 +300,26 @@ fn memo_path(out_dir: &Path, id: &neuron_probe::ModelIdentity) -> PathBuf {
         .join(format!("generations-{digest}-{}.jsonl", id.precision))
 }
 
-/// Write `results.json`, the CSV files and `REPORT.md` (each atomically).
+/// `results` with its across-pair statistics computed from its pairs.
+pub fn with_across(mut results: Results) -> anyhow::Result<Results> {
+    results.across = Some(
+        across::summarise(&results.settings.tasks, &results.pairs)
+            .context("statistics across pairs")?,
+    );
+    Ok(results)
+}
+
+/// Write `results.json`, the CSV files and `REPORT.md` (each atomically), the across-pair
+/// statistics recomputed from the pairs first.
 pub fn write_outputs(results: &Results, out_dir: &Path) -> anyhow::Result<()> {
     ensure_dir(out_dir)?;
+    let results = &with_across(results.clone())?;
     write_json(&out_dir.join("results.json"), results)?;
     write_atomic(&out_dir.join("scores.csv"), &results::scores_csv(results)?)?;
+    write_atomic(
+        &out_dir.join("statistics.csv"),
+        &results::statistics_csv(results)?,
+    )?;
     write_atomic(
         &out_dir.join("rankings.csv"),
         &results::rankings_csv(results)?,
@@ -335,6 +355,7 @@ pub fn reproduce<M: AppModel + ?Sized>(
         skipped: Vec::new(),
         seconds: 0.0,
         complete: false,
+        across: None,
     };
     let n = opts.pairs.len();
     eprintln!(
@@ -433,6 +454,7 @@ pub fn reproduce<M: AppModel + ?Sized>(
     }
     results.seconds = started.elapsed().as_secs_f64();
     results.complete = true;
+    let results = with_across(results)?;
     write_outputs(&results, &opts.out_dir)?;
     Ok(results)
 }

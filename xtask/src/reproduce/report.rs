@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use xicl_eval::Baseline;
+use xicl_eval::significance::Interval;
 
+use super::across::{ALPHA, AcrossComparison, AcrossPairs};
+use super::paired::{Against, Comparison, TestKind};
 use super::results::{ChoiceConfidence, PairResult, Results, TaskResult};
 
 /// A score as the report prints it (accuracy in percent and chrF++ are both 0–100).
@@ -146,15 +149,26 @@ pub fn render(r: &Results) -> String {
         r.model.name, r.model.layers, r.model.neurons, r.model.precision
     );
 
+    // Older documents lack the across-pair statistics; they are a function of the pairs.
+    let computed;
+    let across = match &r.across {
+        Some(a) => Some(a),
+        None => {
+            computed = super::across::summarise(&r.settings.tasks, &r.pairs).ok();
+            computed.as_ref()
+        }
+    };
     settings(&mut o, r);
-    findings(&mut o, r);
+    findings(&mut o, r, across);
     rankings(&mut o, r);
     task_tables(&mut o, r);
+    paired_statistics(&mut o, r, across);
+    across_pairs(&mut o, across);
     figures(&mut o, r);
     skipped(&mut o, r);
     let _ = writeln!(
         o,
-        "## Files\n\n- `results.json`: everything above, machine-readable.\n- `scores.csv`: one row per pair, task, baseline or route, and metric (MT: BLEU, chrF and chrF++).\n- `rankings.csv`: the HSIC ranking of every pair.\n- `pairs/<pair>/`: the `bridge` command's JSON, table and per-layer plot for the pair.\n- `similarity/`: overlap and cosine matrices (TSV, JSON) and heat maps.\n- `runs/`: every model output per item (JSON Lines), written by the run and not committed (it holds FLORES, XCOPA and SIB-200 text)."
+        "## Files\n\n- `results.json`: everything above, machine-readable.\n- `scores.csv`: one row per pair, task, baseline or route, and metric (MT: BLEU, chrF and chrF++).\n- `statistics.csv`: every interval and test of the two statistics sections, per pair and across pairs.\n- `rankings.csv`: the HSIC ranking of every pair.\n- `pairs/<pair>/`: the `bridge` command's JSON, table and per-layer plot for the pair.\n- `similarity/`: overlap and cosine matrices (TSV, JSON) and heat maps.\n- `runs/`: every model output per item (JSON Lines), written by the run and not committed (it holds FLORES, XCOPA and SIB-200 text)."
     );
     o
 }
@@ -231,7 +245,7 @@ fn settings(o: &mut String, r: &Results) {
     );
 }
 
-fn findings(o: &mut String, r: &Results) {
+fn findings(o: &mut String, r: &Results, across: Option<&AcrossPairs>) {
     let _ = writeln!(o, "## Findings\n");
     let ranked: Vec<&PairResult> = r.pairs.iter().filter(|p| p.bridge.is_some()).collect();
     if ranked.is_empty() {
@@ -321,9 +335,24 @@ fn findings(o: &mut String, r: &Results) {
             );
             continue;
         }
+        let stated: Vec<String> = across
+            .map(|a| {
+                a.comparisons
+                    .iter()
+                    .filter(|c| c.task == name)
+                    .map(|c| format!("HSIC vs {}: {}", c.against, verdict(c)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cross: Vec<f64> = tasks()
+            .filter_map(|t| {
+                let s = t.statistics.as_ref()?.cross_fitted_oracle.as_ref()?.score;
+                Some(t.score(&Baseline::Oracle)? - s)
+            })
+            .collect();
         let _ = writeln!(
             o,
-            "- **{name}** ({}): HSIC-chosen bridge vs direct: {}; vs a random bridge: {}. The HSIC choice scored as well as the oracle in {at_oracle} of {} pairs (mean gap to the oracle {}). Even the oracle bridge beat direct in {} of {} pairs.",
+            "- **{name}** ({}): HSIC-chosen bridge vs direct: {}; vs a random bridge: {}. The HSIC choice scored as well as the oracle in {at_oracle} of {} pairs (mean gap to the oracle {}). Even the oracle bridge beat direct in {} of {} pairs.{}{}",
             unit(&metric),
             vs_direct.line(&metric),
             vs_random.line(&metric),
@@ -334,7 +363,281 @@ fn findings(o: &mut String, r: &Results) {
                     .then(|| oracle_gap.iter().sum::<f64>() / oracle_gap.len() as f64)
             ),
             best_direct.wins,
-            best_direct.n()
+            best_direct.n(),
+            if cross.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " The plain oracle is above its cross-fitted version (bridge chosen on half the items, scored on the other) by {} on average over {} pairs: that much of it is chance.",
+                    show_delta(
+                        &metric,
+                        Some(cross.iter().sum::<f64>() / cross.len() as f64)
+                    ),
+                    cross.len()
+                )
+            },
+            if stated.is_empty() {
+                String::new()
+            } else {
+                format!(" Across pairs: {}.", stated.join("; "))
+            }
+        );
+    }
+    if let Some(a) = across.filter(|a| a.family > 0) {
+        let _ = writeln!(
+            o,
+            "- **How the tests were read**: \"significant\" means a Holm-adjusted p-value of at most {ALPHA} over the {} across-pair tests stated above (a sign and a Wilcoxon test per task and baseline); pairs that share their inputs (the same task key: XCOPA and SIB-200 of one target) count once, with the mean of their differences. Per pair, the exact McNemar test (accuracy) or the paired permutation test (chrF++, BLEU) is Holm-adjusted over the pairs of its task and baseline; see \"Paired statistics per pair\".",
+            a.family
+        );
+    }
+    let _ = writeln!(o);
+}
+
+fn interval(metric: &str, i: &Interval) -> String {
+    format!(
+        "{} [{}, {}]",
+        show_delta(metric, Some(i.estimate)),
+        show_delta(metric, Some(i.low)),
+        show_delta(metric, Some(i.high))
+    )
+}
+
+fn p(v: f64) -> String {
+    if v < 0.001 {
+        format!("{v:.1e}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// The findings' sentence for one across-pair comparison, written from its numbers.
+fn verdict(c: &AcrossComparison) -> String {
+    let units = c.units.len();
+    let pairs: usize = c.units.iter().map(|u| u.pairs.len()).sum();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let over = if units == pairs {
+        plural(units, "pair")
+    } else {
+        format!("{} of {pairs} pairs", plural(units, "independent unit"))
+    };
+    let wilcoxon = match (&c.wilcoxon, c.wilcoxon_holm) {
+        (Some(w), Some(h)) => format!(
+            "Wilcoxon p = {} ({}; Holm-adjusted {})",
+            p(w.p_value),
+            match w.method {
+                xicl_eval::significance::WilcoxonMethod::Normal { .. } => "normal approximation",
+                xicl_eval::significance::WilcoxonMethod::Exact => "exact",
+                xicl_eval::significance::WilcoxonMethod::SignFlips => "exact over sign flips",
+            },
+            p(h)
+        ),
+        _ => "Wilcoxon: no test, every difference is 0".to_string(),
+    };
+    let best = c
+        .wilcoxon_holm
+        .into_iter()
+        .chain([c.sign_holm])
+        .fold(f64::INFINITY, f64::min);
+    let mean = if units < 2 {
+        format!(
+            "difference {} (one unit: no interval)",
+            show_delta(&c.metric, Some(c.mean.estimate))
+        )
+    } else {
+        format!(
+            "mean difference {} (95% bootstrap interval over the units)",
+            interval(&c.metric, &c.mean)
+        )
+    };
+    let words = if best <= ALPHA {
+        format!(
+            "significant at {ALPHA} (Holm-adjusted p = {}), HSIC {} over {over}",
+            p(best),
+            if c.mean.estimate > 0.0 {
+                "ahead"
+            } else {
+                "behind"
+            }
+        )
+    } else if units >= 2 && c.mean.excludes_zero() {
+        format!(
+            "not significant after Holm over {over} (smallest adjusted p = {}), although the bootstrap interval leaves out 0",
+            p(best)
+        )
+    } else if units < 2 {
+        format!("a single unit ({over}): nothing to test across pairs")
+    } else {
+        format!(
+            "no detectable difference over {over}, interval [{}, {}]",
+            show_delta(&c.metric, Some(c.mean.low)),
+            show_delta(&c.metric, Some(c.mean.high))
+        )
+    };
+    format!(
+        "{words}; {mean}; sign test {}+/{}=/{}−, p = {} (Holm-adjusted {}); {wilcoxon}",
+        c.sign.positive,
+        c.sign.ties,
+        c.sign.negative,
+        p(c.sign.p_value),
+        p(c.sign_holm)
+    )
+}
+
+/// One comparison's cell: the difference with its interval, then each test.
+fn comparison_cell(c: &Comparison, holm: Option<f64>) -> String {
+    let mut out = interval(&c.metric, &c.difference);
+    for t in &c.tests {
+        let what = match &t.kind {
+            TestKind::McNemar {
+                hsic_only,
+                other_only,
+            } => format!("McNemar {hsic_only}:{other_only}"),
+            TestKind::Permutation { .. } => format!("perm. {}", t.metric),
+        };
+        let _ = write!(out, "; {what} p {}", p(t.p_value));
+        if t.metric == c.metric
+            && let Some(h) = holm
+        {
+            let _ = write!(out, " (Holm {})", p(h));
+        }
+    }
+    out
+}
+
+fn paired_statistics(o: &mut String, r: &Results, across: Option<&AcrossPairs>) {
+    let _ = writeln!(o, "## Paired statistics per pair\n");
+    let with_stats = tasks_by_name(r)
+        .into_iter()
+        .filter(|(_, rows)| rows.iter().any(|(_, t)| t.statistics.is_some()))
+        .collect::<Vec<_>>();
+    if with_stats.is_empty() {
+        let _ = writeln!(
+            o,
+            "No task has per-item statistics (results made before they existed; run the same command again to compute them from the cached outputs).\n"
+        );
+        return;
+    }
+    let seeds = with_stats
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().filter_map(|(_, t)| t.statistics.as_ref()))
+        .next()
+        .map(|s| (s.resamples, s.trials, s.seed));
+    if let Some((resamples, trials, seed)) = seeds {
+        let _ = writeln!(
+            o,
+            "HSIC − baseline in the task's metric over the same items, with its 95% paired-bootstrap percentile interval ({resamples} resamples of the items, the corpus score recomputed on each); against direct and English the exact McNemar test (accuracy; items only HSIC got right : items only the baseline got right) or the paired permutation test of the corpus chrF++ and BLEU ({trials} trials swapping the two routes' outputs per item, p = (count + 1)/(trials + 1)); \"Holm\" adjusts the primary test over the pairs of the table. Random is the mean over the candidate bridges, so it has an interval but no test. The cross-fitted oracle chooses the best candidate on one half of the items and scores it on the other, both ways (seeded split). Seed {seed}.\n"
+        );
+    }
+    for (name, rows) in with_stats {
+        let metric = rows[0].1.metric.clone();
+        let _ = writeln!(o, "### {name}: paired statistics ({})\n", unit(&metric));
+        let _ = writeln!(
+            o,
+            "| pair | HSIC choice (how sure) | HSIC − direct | HSIC − English | HSIC − random | oracle | cross-fitted oracle (chosen on the halves) |\n|---|---|---|---|---|---|---|"
+        );
+        for (p_, t) in rows {
+            let Some(s) = &t.statistics else {
+                let _ = writeln!(o, "| {} | – | – | – | – | – | – |", p_.pair);
+                continue;
+            };
+            let cell = |a: Against| {
+                let holm = across
+                    .and_then(|x| {
+                        x.comparisons
+                            .iter()
+                            .find(|c| c.task == name && c.against == a)
+                    })
+                    .and_then(|c| c.per_pair.iter().find(|x| x.pair == p_.pair))
+                    .map(|x| x.holm);
+                s.comparisons.iter().find(|c| c.against == a).map_or_else(
+                    || {
+                        if a == Against::English && t.bridge_of(&Baseline::HsicChosen) == Some("en")
+                        {
+                            "same route".to_string()
+                        } else {
+                            "–".to_string()
+                        }
+                    },
+                    |c| comparison_cell(c, holm),
+                )
+            };
+            let choice = match (
+                t.bridge_of(&Baseline::HsicChosen),
+                p_.bridge.as_ref().and_then(|b| b.confidence.as_ref()),
+            ) {
+                (Some(b), c) => format!("{b} ({})", how_sure(c)),
+                (None, _) => "none".to_string(),
+            };
+            let cross = s.cross_fitted_oracle.as_ref().map_or("–".to_string(), |c| {
+                format!(
+                    "{} ({} / {})",
+                    show(&metric, c.score),
+                    c.chosen_on_first,
+                    c.chosen_on_second
+                )
+            });
+            let _ = writeln!(
+                o,
+                "| {} | {choice} | {} | {} | {} | {} | {cross} |",
+                p_.pair,
+                cell(Against::Direct),
+                cell(Against::English),
+                cell(Against::Random),
+                with_bridge(t, &Baseline::Oracle),
+            );
+        }
+        let _ = writeln!(o);
+    }
+}
+
+fn across_pairs(o: &mut String, across: Option<&AcrossPairs>) {
+    let _ = writeln!(o, "## Across pairs\n");
+    let Some(a) = across.filter(|a| !a.comparisons.is_empty()) else {
+        let _ = writeln!(o, "No pair has an HSIC choice and task scores yet.\n");
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "Each pair's HSIC − baseline score difference; pairs with the same inputs (the same task key) form one unit with the mean of their differences. Mean over the units with a 95% bootstrap interval ({} resamples of the units, seed {}); exact two-sided sign test (ties dropped); Wilcoxon signed-rank test as `scipy.stats.wilcoxon`'s defaults (zeros dropped; exact without ties or zeros up to 50 units, every sign flip enumerated with ties or zeros up to 13, otherwise the normal approximation with the tie correction); Holm's adjustment over all {} p-values of this table.\n",
+        a.resamples, a.seed, a.family
+    );
+    let _ = writeln!(
+        o,
+        "| task | HSIC vs | units (pairs) | mean difference [95% interval] | sign test +/=/− | p (Holm) | Wilcoxon | p (Holm) | pairs significant on their own (Holm over pairs) |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    for c in &a.comparisons {
+        let pairs: usize = c.units.iter().map(|u| u.pairs.len()).sum();
+        let (wx, wp) = match (&c.wilcoxon, c.wilcoxon_holm) {
+            (Some(w), Some(h)) => (
+                format!("T = {}, {}", w.statistic, w.method),
+                format!("{} ({})", p(w.p_value), p(h)),
+            ),
+            _ => ("every difference 0".to_string(), "–".to_string()),
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} ({pairs}) | {} | {}/{}/{} | {} ({}) | {wx} | {wp} | {} |",
+            c.task,
+            c.against,
+            c.units.len(),
+            if c.units.len() < 2 {
+                format!(
+                    "{} (one unit)",
+                    show_delta(&c.metric, Some(c.mean.estimate))
+                )
+            } else {
+                interval(&c.metric, &c.mean)
+            },
+            c.sign.positive,
+            c.sign.ties,
+            c.sign.negative,
+            p(c.sign.p_value),
+            p(c.sign_holm),
+            if c.per_pair.is_empty() {
+                "–".to_string()
+            } else {
+                format!("{} of {}", c.significant_pairs(), c.per_pair.len())
+            }
         );
     }
     let _ = writeln!(o);
@@ -484,4 +787,77 @@ fn skipped(o: &mut String, r: &Results) {
         let _ = writeln!(o, "- `{}`: {}", s.what, s.reason.replace('\n', " "));
     }
     let _ = writeln!(o);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reproduce::across::Unit;
+    use xicl_eval::significance::{SignTest, Wilcoxon, WilcoxonMethod};
+
+    fn comparison(diffs: &[f64], sign_holm: f64, wilcoxon_holm: f64) -> AcrossComparison {
+        AcrossComparison {
+            task: "bli".into(),
+            metric: "accuracy".into(),
+            against: Against::Direct,
+            units: diffs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| Unit {
+                    inputs: format!("bli:p{i}"),
+                    pairs: vec![format!("p{i}")],
+                    difference: *d,
+                })
+                .collect(),
+            mean: Interval {
+                estimate: diffs.iter().sum::<f64>() / diffs.len() as f64,
+                low: -1.0,
+                high: 2.0,
+            },
+            sign: SignTest {
+                positive: 6,
+                negative: 0,
+                ties: 0,
+                p_value: 0.03125,
+            },
+            sign_holm,
+            wilcoxon: Some(Wilcoxon {
+                n: 6,
+                zeros: 0,
+                ties: false,
+                rank_sum_positive: 21.0,
+                statistic: 0.0,
+                p_value: 0.03125,
+                method: WilcoxonMethod::Exact,
+            }),
+            wilcoxon_holm: Some(wilcoxon_holm),
+            per_pair: Vec::new(),
+        }
+    }
+
+    /// The findings' words follow the numbers: the smaller Holm-adjusted p decides, and a
+    /// non-significant result states its interval.
+    #[test]
+    fn verdicts_are_written_from_the_numbers() {
+        let diffs = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let v = verdict(&comparison(&diffs, 0.2, 0.01));
+        assert!(
+            v.starts_with("significant at 0.05 (Holm-adjusted p = 0.010), HSIC ahead over 6 pairs"),
+            "{v}"
+        );
+        let v = verdict(&comparison(&diffs, 0.5, 0.3));
+        assert!(
+            v.starts_with("no detectable difference over 6 pairs, interval [−1.0, +2.0]"),
+            "{v}"
+        );
+        assert!(
+            v.contains("Wilcoxon p = 0.031 (exact; Holm-adjusted 0.300)"),
+            "{v}"
+        );
+        let mut c = comparison(&diffs, 0.5, 0.3);
+        c.mean.low = 0.5;
+        assert!(verdict(&c).starts_with("not significant after Holm over 6 pairs"));
+        let v = verdict(&comparison(&[-2.0], 1.0, 1.0));
+        assert!(v.starts_with("a single unit (1 pair)"), "{v}");
+    }
 }

@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use xicl_eval::{Baseline, BaselineRow};
 
+use super::across::AcrossPairs;
+use super::paired::{TaskStatistics, TestKind};
+
 pub const RESULTS_FORMAT: &str = "bridgex-reproduce/1";
 
 /// The whole study.
@@ -21,6 +24,10 @@ pub struct Results {
     pub seconds: f64,
     /// Pairs whose bridge and tasks are all done; the others are pending in a partial report.
     pub complete: bool,
+    /// The statistics across pairs, recomputed from `pairs` whenever the outputs are written
+    /// (absent in results made before they existed).
+    #[serde(default)]
+    pub across: Option<AcrossPairs>,
 }
 
 /// The options a run was made with (what a reader needs to judge the numbers).
@@ -125,6 +132,9 @@ pub struct TaskResult {
     pub rows: Vec<BaselineRow>,
     /// Every metric of every route (BLEU and chrF too for MT): (route, metric, value).
     pub all_metrics: Vec<(String, String, f64)>,
+    /// Paired statistics over the items (absent in results made before they existed).
+    #[serde(default)]
+    pub statistics: Option<TaskStatistics>,
 }
 
 impl TaskResult {
@@ -178,6 +188,144 @@ pub fn scores_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
                     route.strip_prefix("bridge:").unwrap_or(""),
                     metric.as_str(),
                     &format!("{value:.6}"),
+                ])?;
+            }
+        }
+    }
+    Ok(w.into_inner()?)
+}
+
+fn num(v: f64) -> String {
+    format!("{v:.6}")
+}
+
+/// `statistics.csv`: per pair and task, each comparison's difference, interval and tests and the
+/// cross-fitted oracle; across pairs, each comparison's mean, interval, sign and Wilcoxon tests.
+pub fn statistics_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "scope",
+        "pair",
+        "task",
+        "comparison",
+        "metric",
+        "estimate",
+        "low",
+        "high",
+        "test",
+        "statistic",
+        "p_value",
+        "p_holm",
+    ])?;
+    for p in &r.pairs {
+        for t in &p.tasks {
+            let Some(s) = &t.statistics else { continue };
+            let holm_of = |against| {
+                r.across
+                    .as_ref()
+                    .and_then(|a| {
+                        a.comparisons
+                            .iter()
+                            .find(|c| c.task == t.task && c.against == against)
+                    })
+                    .and_then(|c| c.per_pair.iter().find(|x| x.pair == p.pair))
+                    .map_or(String::new(), |x| num(x.holm))
+            };
+            for c in &s.comparisons {
+                let name = format!("hsic-{}", c.against.to_string().to_lowercase());
+                w.write_record([
+                    "pair",
+                    p.pair.as_str(),
+                    t.task.as_str(),
+                    &name,
+                    c.metric.as_str(),
+                    &num(c.difference.estimate),
+                    &num(c.difference.low),
+                    &num(c.difference.high),
+                    "paired bootstrap",
+                    "",
+                    "",
+                    "",
+                ])?;
+                for test in &c.tests {
+                    let statistic = match &test.kind {
+                        TestKind::McNemar {
+                            hsic_only,
+                            other_only,
+                        } => format!("{hsic_only}/{other_only}"),
+                        TestKind::Permutation { difference, .. } => num(*difference),
+                    };
+                    let holm = if test.metric == c.metric {
+                        holm_of(c.against)
+                    } else {
+                        String::new()
+                    };
+                    w.write_record([
+                        "pair",
+                        p.pair.as_str(),
+                        t.task.as_str(),
+                        &name,
+                        test.metric.as_str(),
+                        "",
+                        "",
+                        "",
+                        test.kind.name(),
+                        &statistic,
+                        &num(test.p_value),
+                        &holm,
+                    ])?;
+                }
+            }
+            if let Some(o) = &s.cross_fitted_oracle {
+                w.write_record([
+                    "pair",
+                    p.pair.as_str(),
+                    t.task.as_str(),
+                    "cross-fitted-oracle",
+                    t.metric.as_str(),
+                    &num(o.score),
+                    "",
+                    "",
+                    &format!("chosen {} / {}", o.chosen_on_first, o.chosen_on_second),
+                    "",
+                    "",
+                    "",
+                ])?;
+            }
+        }
+    }
+    if let Some(a) = &r.across {
+        for c in &a.comparisons {
+            let name = format!("hsic-{}", c.against.to_string().to_lowercase());
+            let units = format!("{} units", c.units.len());
+            w.write_record([
+                "across",
+                units.as_str(),
+                c.task.as_str(),
+                &name,
+                c.metric.as_str(),
+                &num(c.mean.estimate),
+                &num(c.mean.low),
+                &num(c.mean.high),
+                "sign test",
+                &format!("{}/{}/{}", c.sign.positive, c.sign.ties, c.sign.negative),
+                &num(c.sign.p_value),
+                &num(c.sign_holm),
+            ])?;
+            if let (Some(wx), Some(h)) = (&c.wilcoxon, c.wilcoxon_holm) {
+                w.write_record([
+                    "across",
+                    units.as_str(),
+                    c.task.as_str(),
+                    &name,
+                    c.metric.as_str(),
+                    "",
+                    "",
+                    "",
+                    &format!("Wilcoxon signed-rank ({})", wx.method),
+                    &num(wx.statistic),
+                    &num(wx.p_value),
+                    &num(h),
                 ])?;
             }
         }

@@ -3,4 +3,5 @@
 
 mod download;
 mod fuzz;
+mod report;
 mod rules;

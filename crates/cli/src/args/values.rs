@@ -460,11 +460,12 @@ impl From<MtStyleArg> for xicl_eval::MtBridgeStyle {
 /// How XCOPA, SIB-200 and Belebele answers are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ScoringArg {
-    /// Generate greedily and parse the answer (docs/METHOD.md §6)
+    /// Choose the answer option the model finds most likely (lm-eval-harness style; base
+    /// models that never write a label still get a reading)
     #[default]
-    Generate,
-    /// Choose the answer option the model finds most likely (lm-eval-harness style)
     Loglik,
+    /// Generate greedily and parse the answer (docs/METHOD.md §6.7)
+    Generate,
 }
 
 impl From<ScoringArg> for xicl_eval::AnswerScoring {

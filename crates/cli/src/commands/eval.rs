@@ -63,7 +63,8 @@ pub struct Args {
     /// How the bridge text enters the final MT prompt
     #[arg(long, value_enum, default_value_t)]
     pub mt_style: MtStyleArg,
-    /// How XCOPA, SIB-200 and Belebele answers are read
+    /// How XCOPA, SIB-200 and Belebele answers are read: the likeliest option (default), or
+    /// generated and parsed
     #[arg(long, value_enum, default_value_t)]
     pub scoring: ScoringArg,
     /// Answer requests the model has answered before from this file, and add new answers to
@@ -105,7 +106,7 @@ pub struct EvalOptions {
     /// Items per generator batch.
     pub batch_size: usize,
     pub mt_style: MtBridgeStyle,
-    /// How XCOPA, SIB-200 and Belebele answers are read.
+    /// How XCOPA, SIB-200 and Belebele answers are read (default: likelihood).
     pub scoring: AnswerScoring,
     /// Where the JSON Lines outputs and the summary go (required: the runner resumes from them).
     pub out_dir: PathBuf,
@@ -124,7 +125,8 @@ impl EvalOptions {
             limit: None,
             batch_size: 16,
             mt_style: MtBridgeStyle::Pivot,
-            scoring: AnswerScoring::Generate,
+            // lm-evaluation-harness style: the likeliest option (docs/METHOD.md §6.7)
+            scoring: AnswerScoring::Loglik,
             out_dir,
             memo: None,
             progress: true,
