@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # llama.cpp's token ids, next-token logits and greedy continuations for `qwen2.5-coder-0.5b`,
 # written into the fixture that crates/llm-runtime/tests/it/model_qwen_llama_cpp.rs compares
-# BridgeX's runtime with (docs/METHOD.md §11.2).
+# BridgeX's runtime with (README.md, "Models").
 #
 #   docs/peers/qwen_llama_cpp.sh [MODEL.gguf]
 #
