@@ -260,7 +260,7 @@ pub fn cache_state(artifact: &Artifact, cache_dir: &Path) -> (PathBuf, CacheStat
     (dest, state)
 }
 
-/// One assembly at a time per process (tests resolve the default model from many threads).
+/// One assembly at a time per process (tests resolve the named models from many threads).
 static ENSURE_LOCK: Mutex<()> = Mutex::new(());
 /// Override files already verified in this process: (path, size, mtime).
 static VERIFIED_OVERRIDES: Mutex<Vec<(PathBuf, u64, u128)>> = Mutex::new(Vec::new());
