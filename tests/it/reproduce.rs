@@ -1,7 +1,8 @@
 //! `reproduce` end to end on the real default model (Gemma 3 270M) and the real data files
 //! (through the data store: set BRIDGEX_DATA_MIRROR to a local copy), at a small size: the
-//! en-sw pair, every task, 2 items per route. Checks the report's structure, recomputes every
-//! baseline from the per-route scores, and checks that a second run resumes everything.
+//! en-sw pair, every task, 2 items per route. Checks every section of the report (statistics
+//! included), recomputes every baseline from the per-route scores and every statistic's
+//! point estimate from the baselines, and checks that a second run resumes everything.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -9,6 +10,7 @@ use std::path::Path;
 use cli::{ModelOptions, OpenedModel, TaskArg};
 use neuron_probe::{ArtifactStore, RunContext};
 use xicl_eval::Baseline;
+use xtask::reproduce::paired::{Against, TestKind};
 use xtask::reproduce::results::{Results, TaskResult};
 use xtask::reproduce::{ReproduceOptions, plan, reproduce};
 
@@ -60,6 +62,57 @@ fn check_baselines(pair: &str, endpoints: [&str; 2], t: &TaskResult, chosen: &st
         assert_eq!(get(Baseline::Candidate(c.to_string())), *v);
     }
     assert_eq!(t.items, 2, "{pair} {}: --limit 2", t.task);
+}
+
+/// The paired statistics of one task: HSIC against direct and random (English is an endpoint
+/// of en-sw), each difference equal to the baselines' difference and inside its interval,
+/// McNemar for accuracy and permutation tests of chrF++ and BLEU for MT, and a cross-fitted
+/// oracle over the two halves of the 2 items.
+fn check_statistics(pair: &str, t: &TaskResult, candidates: &[&str]) {
+    let s = t
+        .statistics
+        .as_ref()
+        .unwrap_or_else(|| panic!("{pair} {}: no statistics", t.task));
+    assert_eq!((s.resamples, s.trials), (10_000, 10_000));
+    let against: Vec<Against> = s.comparisons.iter().map(|c| c.against).collect();
+    assert_eq!(against, [Against::Direct, Against::Random], "{}", t.task);
+    for c in &s.comparisons {
+        let d = t.score(&Baseline::HsicChosen).unwrap() - t.score(&c.against.baseline()).unwrap();
+        assert!((c.difference.estimate - d).abs() < 1e-9, "{} {c:?}", t.task);
+        assert!(c.difference.low <= d + 1e-9 && d <= c.difference.high + 1e-9);
+        let tests: Vec<(&str, &str)> = c
+            .tests
+            .iter()
+            .map(|x| (x.metric.as_str(), x.kind.name()))
+            .collect();
+        let want: Vec<(&str, &str)> = match (c.against, t.metric.as_str()) {
+            (Against::Random, _) => vec![],
+            (_, "accuracy") => vec![("accuracy", "exact McNemar")],
+            _ => vec![
+                ("chrf++", "paired permutation"),
+                ("bleu", "paired permutation"),
+            ],
+        };
+        assert_eq!(tests, want, "{}", t.task);
+        for x in &c.tests {
+            assert!((0.0..=1.0).contains(&x.p_value));
+            if let TestKind::McNemar {
+                hsic_only,
+                other_only,
+            } = x.kind
+            {
+                assert!(hsic_only + other_only <= 2);
+            }
+        }
+    }
+    let o = s
+        .cross_fitted_oracle
+        .as_ref()
+        .expect("a cross-fitted oracle");
+    assert_eq!((o.first_half, o.second_half), (1, 1));
+    assert!(candidates.contains(&o.chosen_on_first.as_str()));
+    assert!(candidates.contains(&o.chosen_on_second.as_str()));
+    assert!((0.0..=100.0).contains(&o.score));
 }
 
 fn eval_generated(dir: &Path) -> (u64, u64) {
@@ -136,6 +189,7 @@ fn reproduce_en_sw_on_the_default_model() {
         assert_eq!(got, tasks, "{pair}");
         for t in &p.tasks {
             check_baselines(pair, endpoints, t, &chosen);
+            check_statistics(pair, t, &["de", "fr", "it", "pt", "es"]);
             assert_eq!(
                 t.score(&Baseline::FloresSimilarityChosen),
                 t.score(&Baseline::Candidate(flores.to_string()))
@@ -148,6 +202,27 @@ fn reproduce_en_sw_on_the_default_model() {
         assert!((0.0..=1.0).contains(&c.win_rate));
         assert_eq!(c.clear, c.win_rate >= 0.95);
         assert_eq!(c.clear, c.uncertain_between.is_empty());
+    }
+
+    // Likelihood scoring is the default: the classification tasks' keys say so.
+    assert_eq!(r.settings.scoring, xicl_eval::AnswerScoring::Loglik);
+    let keys: Vec<&str> = r.pairs[0].tasks.iter().map(|t| t.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "bli:en-sw",
+            "mt:en-sw",
+            "xcopa-loglik:sw",
+            "sib200-loglik:sw"
+        ]
+    );
+    // Across pairs: one pair, so one unit per task and baseline; Holm over 2 tests each.
+    let a = r.across.as_ref().expect("across-pair statistics");
+    assert_eq!(a.comparisons.len(), 4 * 2);
+    for c in &a.comparisons {
+        assert_eq!(c.units.len(), 1);
+        assert_eq!(c.units[0].pairs, ["en-sw"]);
+        assert_eq!(c.sign.positive + c.sign.negative + c.sign.ties, 1);
     }
 
     // Files: JSON equal to the returned document, CSV row counts, the report's sections.
@@ -173,6 +248,21 @@ fn reproduce_en_sw_on_the_default_model() {
         .map(|t| t.rows.len() + t.all_metrics.len())
         .sum();
     assert_eq!(scores.lines().count(), 1 + want_rows);
+    let stats_csv = std::fs::read_to_string(out.join("statistics.csv")).unwrap();
+    // Per task: 2 bootstrap rows, the tests against direct (1, MT 2), the cross-fitted
+    // oracle; across pairs: per task and baseline a sign row and a Wilcoxon row unless every
+    // difference is 0.
+    let per_pair: usize = r.pairs[0]
+        .tasks
+        .iter()
+        .map(|t| 2 + if t.metric == "accuracy" { 1 } else { 2 } + 1)
+        .sum();
+    let across_rows: usize = a
+        .comparisons
+        .iter()
+        .map(|c| 1 + usize::from(c.wilcoxon.is_some()))
+        .sum();
+    assert_eq!(stats_csv.lines().count(), 1 + per_pair + across_rows);
     let report = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
     for section in [
         "## Settings",
@@ -182,9 +272,22 @@ fn reproduce_en_sw_on_the_default_model() {
         "### mt",
         "### xcopa",
         "### sib",
+        "## Paired statistics per pair",
+        "### bli: paired statistics",
+        "### mt: paired statistics",
+        "### xcopa: paired statistics",
+        "### sib: paired statistics",
+        "## Across pairs",
+        "McNemar",
+        "perm. chrf++",
+        "cross-fitted",
+        "Holm",
+        "a single unit (1 pair)",
+        "the most likely option after the prompt",
         "## Figures",
         "## Skipped",
         "`en-sw/belebele`",
+        "`statistics.csv`",
     ] {
         assert!(report.contains(section), "REPORT.md lacks {section}");
     }
