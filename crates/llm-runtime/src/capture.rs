@@ -165,6 +165,13 @@ impl RowSumAccumulator {
         }
     }
 
+    /// Stack `other`'s rows below this one's (a generation admitting new prompts).
+    pub fn append_rows(&mut self, other: RowSumAccumulator) {
+        for (s, o) in self.sums.iter_mut().zip(other.sums) {
+            *s = Tensor::cat(vec![s.clone(), o], 0);
+        }
+    }
+
     /// Copy the sums of the given rows to the host, `[rows, layers, neurons]`.
     pub fn read_rows(&self, idx: &Tensor<1, burn::tensor::Int>) -> Result<Vec<f32>> {
         let stacked: Tensor<3> = Tensor::stack(self.sums.clone(), 1);

@@ -85,6 +85,40 @@ impl LayerCache {
         self.k = self.k.take().map(|t| t.select(0, idx.clone()));
         self.v = self.v.take().map(|t| t.select(0, idx.clone()));
     }
+
+    /// Put `n` zero columns (padding, never attended to) before the cached ones.
+    pub fn pad_front(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let pad = |t: Tensor<4>| {
+            let [b, h, _, d] = t.dims();
+            let zeros = t.clone().narrow(2, 0, 1).zeros_like().expand([b, h, n, d]);
+            Tensor::cat(vec![zeros, t], 2)
+        };
+        self.k = self.k.take().map(pad);
+        self.v = self.v.take().map(pad);
+    }
+
+    /// Drop the first `n` cached columns.
+    pub fn drop_front(&mut self, n: usize) {
+        let cut = |t: Tensor<4>| {
+            let len = t.dims()[2];
+            t.narrow(2, n, len - n)
+        };
+        self.k = self.k.take().map(cut);
+        self.v = self.v.take().map(cut);
+    }
+
+    /// Stack `other`'s rows below this cache's (both the same number of columns).
+    pub fn append_rows(&mut self, other: LayerCache) {
+        let join = |a: Option<Tensor<4>>, b: Option<Tensor<4>>| match (a, b) {
+            (Some(a), Some(b)) => Some(Tensor::cat(vec![a, b], 0)),
+            (a, b) => a.or(b),
+        };
+        self.k = join(self.k.take(), other.k);
+        self.v = join(self.v.take(), other.v);
+    }
 }
 
 #[derive(Debug, Clone)]

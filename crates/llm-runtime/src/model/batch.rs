@@ -43,6 +43,18 @@ impl BatchLayout {
         }
     }
 
+    /// The state between calls of a generation: `total` columns cached, row `b`'s real tokens
+    /// in `start[b]..total` (every row ends in the last column). Only [`Self::next_step`],
+    /// [`Self::total`] and the row starts are read from it.
+    pub fn settled(total: usize, start: Vec<usize>) -> Self {
+        Self {
+            past: total,
+            cols: 0,
+            end: vec![total; start.len()],
+            start,
+        }
+    }
+
     pub fn rows(&self) -> usize {
         self.start.len()
     }
@@ -84,16 +96,6 @@ impl BatchLayout {
             cols: 1,
             start: self.start.clone(),
             end: vec![past + 1; self.rows()],
-        }
-    }
-
-    /// Keep only the given rows (in this order).
-    pub fn keep_rows(&self, rows: &[usize]) -> Self {
-        Self {
-            past: self.past,
-            cols: self.cols,
-            start: rows.iter().map(|&r| self.start[r]).collect(),
-            end: rows.iter().map(|&r| self.end[r]).collect(),
         }
     }
 

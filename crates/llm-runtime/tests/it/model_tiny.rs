@@ -429,6 +429,81 @@ fn model_tiny_generation_matches_reference_greedy() {
     }
 }
 
+/// Continuous batching: with 2 rows for 9 prompts of mixed lengths, rows that finish early
+/// (EOS) are refilled from the waiting prompts, whose KV caches are spliced in (left-padded or
+/// padding the others), and leading padding is dropped. Every prompt must still decode as the
+/// f64 reference does alone, and the capture means must stay its own.
+#[test]
+fn model_tiny_refilled_rows_decode_as_alone() {
+    for family in [Family::Llama, Family::Gemma3] {
+        let w = MemWeights::random(family, None, 5);
+        let r = Reference::new(&w);
+        let mut m = model(&w);
+        let ps = prompts(64, &[5, 2, 9, 3, 12, 2, 7, 4, 10], 9);
+        let n_new = 7;
+        let want: Vec<Vec<u32>> = ps.iter().map(|p| r.greedy(p, n_new).0).collect();
+        // An EOS that ends some prompts early: the 2nd token of one, the 1st of another.
+        let eos = vec![want[3][1], want[6][0]];
+        let cut = |toks: &[u32]| -> Vec<u32> {
+            toks.iter()
+                .take_while(|t| !eos.contains(t))
+                .copied()
+                .collect()
+        };
+        assert!(
+            want.iter().filter(|t| cut(t).len() < n_new).count() >= 2,
+            "{family:?}: the test needs rows that finish early"
+        );
+        m.set_eos_ids(eos.clone());
+        for rows in [1, 2, 3] {
+            m.set_generation_rows(rows);
+            let opts = GenerateOptions {
+                max_new_tokens: n_new,
+                stop: vec![],
+            };
+            let gens = m.generate(&ps, &opts, &letters).unwrap();
+            for (k, (g, toks)) in gens.iter().zip(&want).enumerate() {
+                assert_eq!(g.tokens, cut(toks), "{family:?} rows {rows} prompt {k}");
+            }
+            let (means, gens) = m
+                .prompt_means_generated(&ps, CaptureSite::GateAct, &opts, &letters)
+                .unwrap();
+            let (layers, neurons) = (w.config.num_layers, w.config.intermediate_size);
+            for (k, p) in ps.iter().enumerate() {
+                // Fed back: every generated token but the last (or all of them when EOS, which
+                // is not returned, ended the row).
+                let fed = if gens[k].finish == llm_runtime::FinishReason::Eos {
+                    gens[k].tokens.len()
+                } else {
+                    gens[k].tokens.len() - 1
+                };
+                let mut full = p.clone();
+                full.extend_from_slice(&gens[k].tokens[..fed]);
+                if full.len() < 2 {
+                    continue;
+                }
+                let o = r.forward(&full);
+                for l in 0..layers {
+                    let want: Vec<f64> = (0..neurons)
+                        .map(|n| {
+                            (1..full.len())
+                                .map(|pos| o.gate_act[l][pos][n])
+                                .sum::<f64>()
+                                / (full.len() - 1) as f64
+                        })
+                        .collect();
+                    assert_close(
+                        means.row(k, l),
+                        &want,
+                        1e-4,
+                        &format!("{family:?} rows {rows} mean p{k} l{l}"),
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn model_tiny_portable_attention_and_bf16() {
     for family in [Family::Gemma3, Family::Qwen2] {
