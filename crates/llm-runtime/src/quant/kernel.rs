@@ -80,7 +80,11 @@ impl BlockFormat for Task<'_> {
     fn blocks<const B: usize, const N: usize, D: Decode<B, N>>(self) {
         let mut w = [0f32; N];
         let (x, _) = self.x.as_chunks::<N>();
-        for (row, y) in self.rows.chunks_exact(self.row_bytes).zip(self.out.iter_mut()) {
+        for (row, y) in self
+            .rows
+            .chunks_exact(self.row_bytes)
+            .zip(self.out.iter_mut())
+        {
             let mut acc = [0f32; LANES];
             for (b, x) in row.as_chunks::<B>().0.iter().zip(x) {
                 D::decode(b, &mut w);
@@ -103,7 +107,11 @@ impl BlockFormat for Task<'_> {
         }
         let run_bytes = RUN * ty.block_bytes();
         let mut buf = [0f32; RUN];
-        for (row, y) in self.rows.chunks_exact(self.row_bytes).zip(self.out.iter_mut()) {
+        for (row, y) in self
+            .rows
+            .chunks_exact(self.row_bytes)
+            .zip(self.out.iter_mut())
+        {
             let mut acc = [0f32; LANES];
             for (j, src) in row.chunks(run_bytes).enumerate() {
                 let w = &mut buf[..src.len() / ty.block_bytes()];
@@ -115,7 +123,6 @@ impl BlockFormat for Task<'_> {
         }
     }
 }
-
 
 /// `acc[j % LANES] += w[j] * x[j]`: independent lanes, so the compiler may vectorise (a single
 /// running sum would fix the order of every addition and stay scalar).

@@ -70,7 +70,11 @@ pub(super) fn products(
             prod_buf.resize(r * n, 0.0);
             let panel = &mut panel_buf[..r * cols];
             let prod = &mut prod_buf[..r * n];
-            Arch::new().dispatch(Decode { ty, src, dst: panel });
+            Arch::new().dispatch(Decode {
+                ty,
+                src,
+                dst: panel,
+            });
             // SAFETY: the module's invariants: `x` is `[n, cols]`, `panel` is `[r, cols]`
             // and `prod` is `[r, n]`, all live and not otherwise borrowed during the call.
             unsafe {
