@@ -578,12 +578,12 @@ pub fn wilcoxon(diffs: &[f64]) -> Result<Wilcoxon, StatsError> {
     }
     let abs: Vec<f64> = nonzero.iter().map(|d| d.abs()).collect();
     let (ranks, ties) = average_ranks(&abs);
+    // fold from +0.0: an empty f64 sum is −0.0, which would print as "-0"
     let r_plus: f64 = nonzero
         .iter()
         .zip(&ranks)
         .filter(|(d, _)| **d > 0.0)
-        .map(|(_, r)| r)
-        .sum();
+        .fold(0.0, |acc, (_, r)| acc + r);
     let total = (n * (n + 1)) as f64 / 2.0;
     let r_minus = total - r_plus;
     let statistic = r_plus.min(r_minus);
@@ -620,7 +620,9 @@ pub fn wilcoxon(diffs: &[f64]) -> Result<Wilcoxon, StatsError> {
         let var = (nf * (nf + 1.0) * (2.0 * nf + 1.0) - tie_term / 2.0) / 24.0;
         let z = (r_plus - mean) / var.sqrt();
         let p = statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2);
-        (p.min(1.0), WilcoxonMethod::Normal { z: -z.abs() })
+        // scipy reports −|z| for the two-sided test (0 stays +0)
+        let z = if z == 0.0 { 0.0 } else { -z.abs() };
+        (p.min(1.0), WilcoxonMethod::Normal { z })
     };
     Ok(Wilcoxon {
         n,

@@ -142,6 +142,11 @@ fn wilcoxon_exact_by_hand() {
     assert_eq!((w.rank_sum_positive, w.statistic), (10.0, 0.0));
     assert_eq!(w.p_value, 0.125);
     assert_eq!(w.method, WilcoxonMethod::Exact);
+    // All negative: R+ = 0 (not −0, which a report would print as "-0"), the same p.
+    let w = wilcoxon(&[-0.5, -1.5, -2.5, -3.5]).unwrap();
+    assert!(w.rank_sum_positive == 0.0 && w.rank_sum_positive.is_sign_positive());
+    assert!(w.statistic.is_sign_positive());
+    assert_eq!(w.p_value, 0.125);
 }
 
 #[test]
