@@ -419,6 +419,42 @@ fn naive_permutation(m: &CorpusMetric, a: &[&str], b: &[&str], trials: usize, se
     count
 }
 
+/// A second, naive implementation of the corpus bootstrap: the same draws (`random_range(0..n)`
+/// per item and resample), but each resample builds the two lists of sentences and scores them
+/// with `corpus_chrf` from the strings; the percentiles of the differences give the interval.
+#[test]
+fn corpus_bootstrap_matches_a_naive_implementation() {
+    let m = CorpusMetric::Chrf(ChrfConfig::chrf_pp());
+    let ta = ItemTable::from_outcomes(&m, &translations(&HYPS_A)).unwrap();
+    let tb = ItemTable::from_outcomes(&m, &translations(&HYPS_B)).unwrap();
+    let got = bootstrap_contrasts(
+        &[&ta, &tb],
+        &m,
+        &[Contrast {
+            plus: 0,
+            minus: vec![1],
+        }],
+        300,
+        21,
+    )
+    .unwrap()[0];
+    let score = |h: &[&str], r: &[&str]| corpus_chrf(h, r, &ChrfConfig::chrf_pp()).unwrap().score;
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let n = HYPS_A.len();
+    let mut diffs: Vec<f64> = (0..300)
+        .map(|_| {
+            let idx: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+            let pick = |v: &[&'static str]| idx.iter().map(|&i| v[i]).collect::<Vec<&str>>();
+            let refs = pick(&REFS);
+            score(&pick(&HYPS_A), &refs) - score(&pick(&HYPS_B), &refs)
+        })
+        .collect();
+    diffs.sort_by(f64::total_cmp);
+    assert_eq!(got.estimate, score(&HYPS_A, &REFS) - score(&HYPS_B, &REFS));
+    assert_eq!(got.low, percentile(&diffs, 0.025).unwrap());
+    assert_eq!(got.high, percentile(&diffs, 0.975).unwrap());
+}
+
 #[test]
 fn permutation_test_matches_a_naive_implementation() {
     for m in metrics() {
