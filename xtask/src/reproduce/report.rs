@@ -368,7 +368,7 @@ fn findings(o: &mut String, r: &Results, across: Option<&AcrossPairs>) {
                 String::new()
             } else {
                 format!(
-                    " The plain oracle is above its cross-fitted version (bridge chosen on half the items, scored on the other) by {} on average over {} pairs: that much of it is chance.",
+                    " Oracle − cross-fitted oracle (the bridge chosen on half the items, scored on the other): {} on average over {} pairs; a positive gap is the plain oracle's optimism.",
                     show_delta(
                         &metric,
                         Some(cross.iter().sum::<f64>() / cross.len() as f64)
