@@ -404,35 +404,32 @@ fn model_tiny_generation_matches_reference_greedy() {
                 &letters,
             )
             .unwrap();
-        let (layers, neurons) = (w.config.num_layers, w.config.intermediate_size);
         for (k, p) in ps.iter().enumerate() {
             let mut full = p.clone();
             full.extend_from_slice(&gens[k].tokens[..3]);
-            let o = r.forward(&full);
-            for l in 0..layers {
-                let want: Vec<f64> = (0..neurons)
-                    .map(|n| {
-                        (1..full.len())
-                            .map(|pos| o.gate_act[l][pos][n])
-                            .sum::<f64>()
-                            / (full.len() - 1) as f64
-                    })
-                    .collect();
-                assert_close(
-                    means.row(k, l),
-                    &want,
-                    1e-4,
-                    &format!("{family:?} generated mean p{k} l{l}"),
-                );
-            }
+            check_mean(
+                &r,
+                &means,
+                k,
+                &full,
+                &format!("{family:?} generated mean p{k}"),
+            );
         }
     }
 }
 
-/// Continuous batching: with 2 rows for 9 prompts of mixed lengths, rows that finish early
-/// (EOS) are refilled from the waiting prompts, whose KV caches are spliced in (left-padded or
-/// padding the others), and leading padding is dropped. Every prompt must still decode as the
-/// f64 reference does alone, and the capture means must stay its own.
+/// Prompt `k`'s capture means equal the f64 reference's `GateAct` averaged over `full`
+/// (BOS at position 0 left out).
+fn check_mean(r: &Reference, means: &llm_runtime::PromptMeans, k: usize, full: &[u32], what: &str) {
+    let o = r.forward(full);
+    for (l, acts) in o.gate_act.iter().enumerate() {
+        let want: Vec<f64> = (0..acts[0].len())
+            .map(|n| (1..full.len()).map(|pos| acts[pos][n]).sum::<f64>() / (full.len() - 1) as f64)
+            .collect();
+        assert_close(means.row(k, l), &want, 1e-4, &format!("{what} l{l}"));
+    }
+}
+
 #[test]
 fn model_tiny_refilled_rows_decode_as_alone() {
     for family in [Family::Llama, Family::Gemma3] {
@@ -468,7 +465,6 @@ fn model_tiny_refilled_rows_decode_as_alone() {
             let (means, gens) = m
                 .prompt_means_generated(&ps, CaptureSite::GateAct, &opts, &letters)
                 .unwrap();
-            let (layers, neurons) = (w.config.num_layers, w.config.intermediate_size);
             for (k, p) in ps.iter().enumerate() {
                 // Fed back: every generated token but the last (or all of them when EOS, which
                 // is not returned, ended the row).
@@ -479,26 +475,13 @@ fn model_tiny_refilled_rows_decode_as_alone() {
                 };
                 let mut full = p.clone();
                 full.extend_from_slice(&gens[k].tokens[..fed]);
-                if full.len() < 2 {
-                    continue;
-                }
-                let o = r.forward(&full);
-                for l in 0..layers {
-                    let want: Vec<f64> = (0..neurons)
-                        .map(|n| {
-                            (1..full.len())
-                                .map(|pos| o.gate_act[l][pos][n])
-                                .sum::<f64>()
-                                / (full.len() - 1) as f64
-                        })
-                        .collect();
-                    assert_close(
-                        means.row(k, l),
-                        &want,
-                        1e-4,
-                        &format!("{family:?} rows {rows} mean p{k} l{l}"),
-                    );
-                }
+                check_mean(
+                    &r,
+                    &means,
+                    k,
+                    &full,
+                    &format!("{family:?} rows {rows} mean p{k}"),
+                );
             }
         }
     }
