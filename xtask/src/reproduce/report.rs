@@ -459,15 +459,15 @@ fn verdict(c: &AcrossComparison) -> String {
                 "behind"
             }
         )
-    } else if units >= 2 && c.mean.excludes_zero() {
-        format!(
-            "not significant after Holm over {over} (smallest adjusted p = {}), although the bootstrap interval leaves out 0",
-            p(best)
-        )
     } else if units < 2 {
         format!("a single unit ({over}): nothing to test across pairs")
     } else {
-        format!("no detectable difference over {over}")
+        // The percentile bootstrap over a handful of units is too narrow to overrule the
+        // tests, so the words follow the tests and the interval is reported beside them.
+        format!(
+            "no detectable difference over {over} (smallest Holm-adjusted p = {})",
+            p(best)
+        )
     };
     format!(
         "{words}; {mean}; sign test {}+/{}=/{}−, p = {} (Holm-adjusted {}); {wilcoxon}",
@@ -844,7 +844,7 @@ mod tests {
         let v = verdict(&comparison(&diffs, 0.5, 0.3));
         assert!(
             v.starts_with(
-                "no detectable difference over 6 pairs; mean difference +3.5 [−1.0, +8.0] (95% bootstrap interval over the units)"
+                "no detectable difference over 6 pairs (smallest Holm-adjusted p = 0.300); mean difference +3.5 [−1.0, +8.0] (95% bootstrap interval over the units)"
             ),
             "{v}"
         );
@@ -852,9 +852,16 @@ mod tests {
             v.contains("Wilcoxon p = 0.031 (exact; Holm-adjusted 0.300)"),
             "{v}"
         );
-        let mut c = comparison(&diffs, 0.5, 0.3);
-        c.mean.low = 0.5;
-        assert!(verdict(&c).starts_with("not significant after Holm over 6 pairs"));
+        // At exactly the level it is significant; the sign of the mean says who is ahead.
+        let mut c = comparison(&diffs, 0.05, 0.4);
+        c.mean.estimate = -3.5;
+        assert!(
+            verdict(&c).starts_with(
+                "significant at 0.05 (Holm-adjusted p = 0.050), HSIC behind over 6 pairs"
+            ),
+            "{}",
+            verdict(&c)
+        );
         let v = verdict(&comparison(&[-2.0], 1.0, 1.0));
         assert!(v.starts_with("a single unit (1 pair)"), "{v}");
     }
