@@ -215,7 +215,7 @@ impl NeuronModel for OpenedModel {
     }
 
     fn bos_id(&self) -> Option<u32> {
-        self.tokenizer.bos_id()
+        self.tokenizer.prepended_bos()
     }
 
     fn encode(&self, text: &str, add_bos: bool) -> neuron_probe::Result<Vec<u32>> {

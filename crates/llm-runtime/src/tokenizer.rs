@@ -141,6 +141,15 @@ impl Tokenizer {
         self.bos
     }
 
+    /// The BOS that [`Self::encode`] with `add_bos` puts first, if any: Llama's and Gemma's;
+    /// none for Qwen2, whose file names `<|endoftext|>` as BOS but whose template adds nothing.
+    /// What a sequence the model reads whole (a statistics window) starts with.
+    pub fn prepended_bos(&self) -> Option<u32> {
+        let bos = self.bos?;
+        let first = self.encode("", true).ok()?.first().copied();
+        (first == Some(bos)).then_some(bos)
+    }
+
     /// The (first) end-of-sequence id.
     pub fn eos_id(&self) -> Option<u32> {
         self.eos.first().copied()

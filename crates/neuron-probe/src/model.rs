@@ -22,6 +22,8 @@ pub trait NeuronModel {
     fn layers(&self) -> usize;
     /// MLP neurons per layer.
     fn neurons(&self) -> usize;
+    /// The BOS the model's template puts first (statistics windows start with it); `None`
+    /// for models that prepend none (Qwen2), even where the file names a BOS token.
     fn bos_id(&self) -> Option<u32>;
     fn encode(&self, text: &str, add_bos: bool) -> Result<Vec<u32>>;
     fn corpus_stats(&mut self, windows: &[Vec<u32>], site: CaptureSite) -> Result<CorpusStats>;

@@ -67,7 +67,7 @@ impl NeuronModel for RuntimeModel {
     }
 
     fn bos_id(&self) -> Option<u32> {
-        self.model.tokenizer().bos_id()
+        self.model.tokenizer().prepended_bos()
     }
 
     fn encode(&self, text: &str, add_bos: bool) -> Result<Vec<u32>> {

@@ -68,6 +68,7 @@ fn sentencepiece_merges_follow_scores() {
     // No byte tokens: an unknown character becomes <unk>.
     assert_eq!(ab_first.encode("x", false).unwrap(), [0]);
     assert_eq!(ab_first.bos_id(), Some(1));
+    assert_eq!(ab_first.prepended_bos(), Some(1));
     assert_eq!(ab_first.eos_id(), None);
 }
 

@@ -120,6 +120,8 @@ fn qwen_tokenizer_matches_llama_tokenize() {
         let want = ids(&case["ids"]);
         // Qwen's GGUF adds no BOS (`tokenizer.ggml.add_bos_token` false), as llama-tokenize.
         assert_eq!(t.encode(text, true).unwrap(), want, "{text:?}");
+        // So statistics windows start with the text, not the file's BOS (<|endoftext|>).
+        assert_eq!((t.bos_id(), t.prepended_bos()), (Some(151643), None));
         assert_eq!(t.decode(&want).unwrap(), text, "{text:?}: round trip");
     }
 }
