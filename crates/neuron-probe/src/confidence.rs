@@ -18,6 +18,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use overlap::ProbeTensor;
+// The study's percentile (numpy's linear interpolation), tested against numpy there.
+use xicl_eval::significance::percentile;
 
 use crate::error::{ProbeError, Result};
 use crate::model::ModelIdentity;
@@ -85,19 +87,6 @@ pub fn word_draw_indices(pool: usize, draw: usize, replicate: usize, seed: u64) 
     }
     all.truncate(draw);
     all
-}
-
-/// The `q` quantile (0..=1) of ascending `sorted` values, interpolated linearly between order
-/// statistics (NumPy's default); `None` for no values.
-pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    let n = sorted.len();
-    if n == 0 {
-        return None;
-    }
-    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(n - 1);
-    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
 /// The verdict on `chosen` given each candidate's win rate.
@@ -311,18 +300,6 @@ fn replicated(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_as_numpy_computes_them() {
-        // numpy.percentile([1, 2, 3, 4], [2.5, 50, 97.5]) = [1.075, 2.5, 3.925]
-        let v = [1.0, 2.0, 3.0, 4.0];
-        let p = |q| percentile(&v, q).unwrap();
-        assert!((p(0.025) - 1.075).abs() < 1e-12);
-        assert!((p(0.5) - 2.5).abs() < 1e-12);
-        assert!((p(0.975) - 3.925).abs() < 1e-12);
-        assert_eq!(percentile(&[7.0], 0.3), Some(7.0));
-        assert_eq!(percentile(&[], 0.5), None);
-    }
 
     #[test]
     fn verdicts_by_hand() {
