@@ -255,34 +255,13 @@ fn task_step<M: AppModel + ?Sized>(
     let report = spec.aggregate(&scores)?;
     let statistics = paired::task_statistics(&outcome.runs, spec, pair.target.code)
         .context("paired statistics over the items")?;
-    let metric = outcome
-        .runs
-        .first()
-        .map_or("accuracy", |r| match r.metrics {
-            xicl_eval::TaskMetrics::Accuracy { .. } => "accuracy",
-            xicl_eval::TaskMetrics::Translation { .. } => "chrf++",
-        })
-        .to_string();
-    let all_metrics = outcome
-        .runs
-        .iter()
-        .flat_map(|r| {
-            let route = r.route.to_string();
-            r.metrics
-                .named()
-                .into_iter()
-                .map(move |(n, v)| (route.clone(), n.to_string(), v))
-        })
-        .collect();
-    Ok(TaskResult {
-        task: task.name().to_string(),
-        key: outcome.task,
-        metric,
-        items: outcome.runs.first().map_or(0, |r| r.items),
-        rows: report.rows,
-        all_metrics,
-        statistics: Some(statistics),
-    })
+    Ok(TaskResult::from_runs(
+        task.name().to_string(),
+        outcome.task,
+        &outcome.runs,
+        report.rows,
+        statistics,
+    ))
 }
 
 /// The generation memo every task of every pair shares: pairs with one source language

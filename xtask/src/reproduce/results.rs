@@ -138,6 +138,40 @@ pub struct TaskResult {
 }
 
 impl TaskResult {
+    /// One task's result from its runs (one per route): the metric, item count and every
+    /// route's metrics are read from the runs.
+    pub fn from_runs(
+        task: String,
+        key: String,
+        runs: &[xicl_eval::RunSummary],
+        rows: Vec<BaselineRow>,
+        statistics: TaskStatistics,
+    ) -> Self {
+        let metric = runs.first().map_or("accuracy", |r| match r.metrics {
+            xicl_eval::TaskMetrics::Accuracy { .. } => "accuracy",
+            xicl_eval::TaskMetrics::Translation { .. } => "chrf++",
+        });
+        let all_metrics = runs
+            .iter()
+            .flat_map(|r| {
+                let route = r.route.to_string();
+                r.metrics
+                    .named()
+                    .into_iter()
+                    .map(move |(n, v)| (route.clone(), n.to_string(), v))
+            })
+            .collect();
+        TaskResult {
+            task,
+            key,
+            metric: metric.to_string(),
+            items: runs.first().map_or(0, |r| r.items),
+            rows,
+            all_metrics,
+            statistics: Some(statistics),
+        }
+    }
+
     pub fn score(&self, b: &Baseline) -> Option<f64> {
         self.rows.iter().find(|r| &r.baseline == b).map(|r| r.score)
     }
@@ -199,24 +233,61 @@ fn num(v: f64) -> String {
     format!("{v:.6}")
 }
 
+/// `statistics.csv`'s columns: [`StatisticsRow`]'s fields, in order (written even when no line
+/// follows).
+const STATISTICS_COLUMNS: [&str; 12] = [
+    "scope",
+    "pair",
+    "task",
+    "comparison",
+    "metric",
+    "estimate",
+    "low",
+    "high",
+    "test",
+    "statistic",
+    "p_value",
+    "p_holm",
+];
+
+/// One line of `statistics.csv`; empty where a column does not apply to the line.
+#[derive(Default, Clone, Serialize)]
+struct StatisticsRow<'a> {
+    scope: &'a str,
+    pair: &'a str,
+    task: &'a str,
+    comparison: &'a str,
+    metric: &'a str,
+    estimate: String,
+    low: String,
+    high: String,
+    test: String,
+    statistic: String,
+    p_value: String,
+    p_holm: String,
+}
+
+impl<'a> StatisticsRow<'a> {
+    /// A line of one pair's task, the other columns empty.
+    fn of_pair(pair: &'a str, task: &'a str, comparison: &'a str, metric: &'a str) -> Self {
+        StatisticsRow {
+            scope: "pair",
+            pair,
+            task,
+            comparison,
+            metric,
+            ..Default::default()
+        }
+    }
+}
+
 /// `statistics.csv`: per pair and task, each comparison's difference, interval and tests and the
 /// cross-fitted oracle; across pairs, each comparison's mean, interval, sign and Wilcoxon tests.
 pub fn statistics_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "scope",
-        "pair",
-        "task",
-        "comparison",
-        "metric",
-        "estimate",
-        "low",
-        "high",
-        "test",
-        "statistic",
-        "p_value",
-        "p_holm",
-    ])?;
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.write_record(STATISTICS_COLUMNS)?;
     for p in &r.pairs {
         for t in &p.tasks {
             let Some(s) = &t.statistics else { continue };
@@ -233,20 +304,13 @@ pub fn statistics_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
             };
             for c in &s.comparisons {
                 let name = format!("hsic-{}", c.against.to_string().to_lowercase());
-                w.write_record([
-                    "pair",
-                    p.pair.as_str(),
-                    t.task.as_str(),
-                    &name,
-                    c.metric.as_str(),
-                    &num(c.difference.estimate),
-                    &num(c.difference.low),
-                    &num(c.difference.high),
-                    "paired bootstrap",
-                    "",
-                    "",
-                    "",
-                ])?;
+                w.serialize(StatisticsRow {
+                    estimate: num(c.difference.estimate),
+                    low: num(c.difference.low),
+                    high: num(c.difference.high),
+                    test: "paired bootstrap".into(),
+                    ..StatisticsRow::of_pair(&p.pair, &t.task, &name, &c.metric)
+                })?;
                 for test in &c.tests {
                     let statistic = match &test.kind {
                         TestKind::McNemar {
@@ -255,42 +319,26 @@ pub fn statistics_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
                         } => format!("{hsic_only}/{other_only}"),
                         TestKind::Permutation { difference, .. } => num(*difference),
                     };
-                    let holm = if test.metric == c.metric {
+                    let p_holm = if test.metric == c.metric {
                         holm_of(c.against)
                     } else {
                         String::new()
                     };
-                    w.write_record([
-                        "pair",
-                        p.pair.as_str(),
-                        t.task.as_str(),
-                        &name,
-                        test.metric.as_str(),
-                        "",
-                        "",
-                        "",
-                        test.kind.name(),
-                        &statistic,
-                        &num(test.p_value),
-                        &holm,
-                    ])?;
+                    w.serialize(StatisticsRow {
+                        test: test.kind.name().to_string(),
+                        statistic,
+                        p_value: num(test.p_value),
+                        p_holm,
+                        ..StatisticsRow::of_pair(&p.pair, &t.task, &name, &test.metric)
+                    })?;
                 }
             }
             if let Some(o) = &s.cross_fitted_oracle {
-                w.write_record([
-                    "pair",
-                    p.pair.as_str(),
-                    t.task.as_str(),
-                    "cross-fitted-oracle",
-                    t.metric.as_str(),
-                    &num(o.score),
-                    "",
-                    "",
-                    &format!("chosen {} / {}", o.chosen_on_first, o.chosen_on_second),
-                    "",
-                    "",
-                    "",
-                ])?;
+                w.serialize(StatisticsRow {
+                    estimate: num(o.score),
+                    test: format!("chosen {} / {}", o.chosen_on_first, o.chosen_on_second),
+                    ..StatisticsRow::of_pair(&p.pair, &t.task, "cross-fitted-oracle", &t.metric)
+                })?;
             }
         }
     }
@@ -298,35 +346,32 @@ pub fn statistics_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
         for c in &a.comparisons {
             let name = format!("hsic-{}", c.against.to_string().to_lowercase());
             let units = format!("{} units", c.units.len());
-            w.write_record([
-                "across",
-                units.as_str(),
-                c.task.as_str(),
-                &name,
-                c.metric.as_str(),
-                &num(c.mean.estimate),
-                &num(c.mean.low),
-                &num(c.mean.high),
-                "sign test",
-                &format!("{}/{}/{}", c.sign.positive, c.sign.ties, c.sign.negative),
-                &num(c.sign.p_value),
-                &num(c.sign_holm),
-            ])?;
+            let line = StatisticsRow {
+                scope: "across",
+                pair: &units,
+                task: &c.task,
+                comparison: &name,
+                metric: &c.metric,
+                ..Default::default()
+            };
+            w.serialize(StatisticsRow {
+                estimate: num(c.mean.estimate),
+                low: num(c.mean.low),
+                high: num(c.mean.high),
+                test: "sign test".into(),
+                statistic: format!("{}/{}/{}", c.sign.positive, c.sign.ties, c.sign.negative),
+                p_value: num(c.sign.p_value),
+                p_holm: num(c.sign_holm),
+                ..line.clone()
+            })?;
             if let (Some(wx), Some(h)) = (&c.wilcoxon, c.wilcoxon_holm) {
-                w.write_record([
-                    "across",
-                    units.as_str(),
-                    c.task.as_str(),
-                    &name,
-                    c.metric.as_str(),
-                    "",
-                    "",
-                    "",
-                    &format!("Wilcoxon signed-rank ({})", wx.method),
-                    &num(wx.statistic),
-                    &num(wx.p_value),
-                    &num(h),
-                ])?;
+                w.serialize(StatisticsRow {
+                    test: format!("Wilcoxon signed-rank ({})", wx.method),
+                    statistic: num(wx.statistic),
+                    p_value: num(wx.p_value),
+                    p_holm: num(h),
+                    ..line
+                })?;
             }
         }
     }
@@ -358,4 +403,20 @@ pub fn rankings_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
         }
     }
     Ok(w.into_inner()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_header_names_the_row_fields_in_order() {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.serialize(StatisticsRow::default()).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(
+            text.lines().next(),
+            Some(STATISTICS_COLUMNS.join(",").as_str())
+        );
+    }
 }

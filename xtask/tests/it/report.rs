@@ -122,24 +122,8 @@ fn runs_of(s: &BaselineSpec, pair: &str, task: &str, key: &str) -> Vec<RunSummar
 fn task_result(s: &BaselineSpec, pair: &str, task: &str, key: &str) -> TaskResult {
     let runs = runs_of(s, pair, task, key);
     let report = s.aggregate(&route_scores(&runs, None).unwrap()).unwrap();
-    TaskResult {
-        task: task.into(),
-        key: key.into(),
-        metric: if task == "mt" { "chrf++" } else { "accuracy" }.into(),
-        items: runs[0].items,
-        rows: report.rows,
-        all_metrics: runs
-            .iter()
-            .flat_map(|r| {
-                let route = r.route.to_string();
-                r.metrics
-                    .named()
-                    .into_iter()
-                    .map(move |(n, v)| (route.clone(), n.to_string(), v))
-            })
-            .collect(),
-        statistics: Some(task_statistics(&runs, s, &s.endpoints[1]).unwrap()),
-    }
+    let statistics = task_statistics(&runs, s, &s.endpoints[1]).unwrap();
+    TaskResult::from_runs(task.into(), key.into(), &runs, report.rows, statistics)
 }
 
 fn pair_result(source: &str, target: &str, hsic: &str, tasks: &[&str]) -> PairResult {
