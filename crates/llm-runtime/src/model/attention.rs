@@ -33,17 +33,24 @@ pub(crate) struct MaskChunk {
     mask: Tensor<4, Bool>,
 }
 
-/// Build the chunked masks of one forward call for one attention kind.
+/// Build the chunked masks of one forward call for one attention kind. With `keys = Some(n)`
+/// (a decode step over a cache of capacity `n`) the single query chunk sees key columns `0..n`,
+/// the unfilled ones and those outside a sliding window masked, so the shapes stay the same
+/// from step to step.
 pub(crate) fn mask_chunks(
     layout: &BatchLayout,
     window: Option<usize>,
+    keys: Option<usize>,
     device: &RuntimeDevice,
 ) -> Vec<MaskChunk> {
     let mut out = Vec::new();
     let mut q0 = 0;
     while q0 < layout.cols {
         let q1 = (q0 + QUERY_CHUNK).min(layout.cols);
-        let (k0, k1) = layout.key_range(q0, q1, window);
+        let (k0, k1) = match keys {
+            Some(n) if layout.cols <= QUERY_CHUNK => (0, n),
+            _ => layout.key_range(q0, q1, window),
+        };
         let m = layout.mask(q0, q1, k0, k1, window);
         let mask = Tensor::<4, Bool>::from_data(
             TensorData::new(m, [layout.rows(), 1, q1 - q0, k1 - k0]),
@@ -70,16 +77,75 @@ pub(crate) struct AttnCtx<'a> {
     pub global_rope: &'a Rope,
     pub local_rope: &'a Rope,
     pub native_gqa: bool,
+    /// Columns the KV cache's buffers hold after this call (at least the filled ones; more in
+    /// a decode step, see [`CACHE_GROWTH`]).
+    pub cache_capacity: usize,
 }
 
-/// Keys and values of the columns seen so far, `[rows, kv_heads, cols, head_dim]`.
+/// Columns a decode step's KV cache grows by when it is full: between growths every step has the
+/// same shapes (the buffers' capacity, and masks over it), so a GPU backend reuses its compiled
+/// kernels and fusion plans instead of meeting a new cache length each step, and no step copies
+/// the whole cache to append one column.
+pub(crate) const CACHE_GROWTH: usize = 64;
+
+/// The capacity a cache holding `total` columns after this call is given by a decode step.
+pub(crate) fn decode_capacity(total: usize) -> usize {
+    total.div_ceil(CACHE_GROWTH) * CACHE_GROWTH
+}
+
+/// Keys and values of the columns seen so far, `[rows, kv_heads, capacity, head_dim]`: the first
+/// `len` columns are filled, the rest are zeros no mask lets a query see.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LayerCache {
     pub k: Option<Tensor<4>>,
     pub v: Option<Tensor<4>>,
+    /// Filled columns.
+    pub len: usize,
 }
 
 impl LayerCache {
+    /// Write this call's keys and values `[rows, kv_heads, cols, d]` after the filled columns,
+    /// in buffers of at least `capacity` columns (grown by zeros if needed); returns the whole
+    /// buffers.
+    fn append(&mut self, k: Tensor<4>, v: Tensor<4>, capacity: usize) -> (Tensor<4>, Tensor<4>) {
+        let cols = k.dims()[2];
+        let end = self.len + cols;
+        let capacity = capacity.max(end);
+        let put = |old: Option<Tensor<4>>, new: Tensor<4>, len: usize| match old {
+            None if capacity == cols => new,
+            None => grow(new, capacity),
+            Some(old) => {
+                let old = if old.dims()[2] < capacity {
+                    grow(old, capacity)
+                } else {
+                    old
+                };
+                let [b, h, _, d] = old.dims();
+                old.slice_assign([0..b, 0..h, len..len + cols, 0..d], new)
+            }
+        };
+        let k = put(self.k.take(), k, self.len);
+        let v = put(self.v.take(), v, self.len);
+        self.k = Some(k.clone());
+        self.v = Some(v.clone());
+        self.len = end;
+        (k, v)
+    }
+
+    /// Cut the buffers to their filled columns (before splicing caches together).
+    fn trim(&mut self) {
+        let len = self.len;
+        let cut = |t: Tensor<4>| {
+            if t.dims()[2] == len {
+                t
+            } else {
+                t.narrow(2, 0, len)
+            }
+        };
+        self.k = self.k.take().map(cut);
+        self.v = self.v.take().map(cut);
+    }
+
     /// Keep only the given batch rows.
     pub fn keep_rows(&mut self, idx: &Tensor<1, burn::tensor::Int>) {
         self.k = self.k.take().map(|t| t.select(0, idx.clone()));
@@ -91,6 +157,7 @@ impl LayerCache {
         if n == 0 {
             return;
         }
+        self.trim();
         let pad = |t: Tensor<4>| {
             let [b, h, _, d] = t.dims();
             let zeros = t.clone().narrow(2, 0, 1).zeros_like().expand([b, h, n, d]);
@@ -98,6 +165,7 @@ impl LayerCache {
         };
         self.k = self.k.take().map(pad);
         self.v = self.v.take().map(pad);
+        self.len += n;
     }
 
     /// Drop the first `n` cached columns.
@@ -108,17 +176,33 @@ impl LayerCache {
         };
         self.k = self.k.take().map(cut);
         self.v = self.v.take().map(cut);
+        self.len -= n;
     }
 
-    /// Stack `other`'s rows below this cache's (both the same number of columns).
-    pub fn append_rows(&mut self, other: LayerCache) {
+    /// Stack `other`'s rows below this cache's (both the same number of filled columns).
+    pub fn append_rows(&mut self, mut other: LayerCache) {
+        debug_assert_eq!(self.len, other.len);
+        self.trim();
+        other.trim();
         let join = |a: Option<Tensor<4>>, b: Option<Tensor<4>>| match (a, b) {
             (Some(a), Some(b)) => Some(Tensor::cat(vec![a, b], 0)),
             (a, b) => a.or(b),
         };
         self.k = join(self.k.take(), other.k);
         self.v = join(self.v.take(), other.v);
+        self.len = self.len.max(other.len);
     }
+}
+
+/// `t` with zero columns appended up to `capacity`.
+fn grow(t: Tensor<4>, capacity: usize) -> Tensor<4> {
+    let [b, h, cols, d] = t.dims();
+    let zeros = t
+        .clone()
+        .narrow(2, 0, 1)
+        .zeros_like()
+        .expand([b, h, capacity - cols, d]);
+    Tensor::cat(vec![t, zeros], 2)
 }
 
 #[derive(Debug, Clone)]
@@ -167,19 +251,7 @@ impl Attention {
         let q = rope.apply(q);
         let k = rope.apply(k);
         let (k, v) = match cache {
-            Some(c) => {
-                let k = match c.k.take() {
-                    Some(old) => Tensor::cat(vec![old, k], 2),
-                    None => k,
-                };
-                let v = match c.v.take() {
-                    Some(old) => Tensor::cat(vec![old, v], 2),
-                    None => v,
-                };
-                c.k = Some(k.clone());
-                c.v = Some(v.clone());
-                (k, v)
-            }
+            Some(c) => c.append(k, v, ctx.cache_capacity),
             None => (k, v),
         };
         let (k, v) = if kvh < h && !ctx.native_gqa {

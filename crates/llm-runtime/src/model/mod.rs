@@ -17,7 +17,7 @@ use std::collections::HashSet;
 
 use burn::tensor::{FloatDType, Int, Tensor, TensorData};
 
-use self::attention::{Attention, AttnCtx, LayerCache, mask_chunks};
+use self::attention::{Attention, AttnCtx, LayerCache, decode_capacity, mask_chunks};
 use self::batch::BatchLayout;
 use self::layer::{DecoderLayer, Norms};
 use self::linear::{Linear, Weight};
@@ -222,10 +222,13 @@ impl Transformer {
                 Some(m) => Weight::Blocks(m),
                 None => {
                     let w = fetch(ws, name, &[out, inp])?;
-                    Weight::Dense(Tensor::<2>::from_data(
-                        TensorData::new(w.data, [out, inp]),
-                        (device.device(), dtype.burn()),
-                    ))
+                    Weight::dense(
+                        Tensor::<2>::from_data(
+                            TensorData::new(w.data, [out, inp]),
+                            (device.device(), dtype.burn()),
+                        ),
+                        device,
+                    )
                 }
             })
         };
@@ -460,13 +463,15 @@ impl Transformer {
         } else {
             global_rope.clone()
         };
+        // A decode step (one new column on a cache) attends over the cache's whole capacity.
+        let keys = (cache.is_some() && layout.cols == 1).then(|| decode_capacity(layout.total()));
         let global_masks = if any_global {
-            mask_chunks(layout, None, &self.device)
+            mask_chunks(layout, None, keys, &self.device)
         } else {
             Vec::new()
         };
         let local_masks = if any_local {
-            mask_chunks(layout, c.sliding_window, &self.device)
+            mask_chunks(layout, c.sliding_window, keys, &self.device)
         } else {
             Vec::new()
         };
@@ -478,6 +483,7 @@ impl Transformer {
             global_rope: &global_rope,
             local_rope: &local_rope,
             native_gqa: self.device.native_gqa(),
+            cache_capacity: keys.unwrap_or(layout.total()),
         };
         let site = sink.as_ref().map(|s| s.site());
         for (i, layer) in self.layers.iter().enumerate() {
