@@ -9,7 +9,7 @@
 //!                  [--dtypes f32,bf16] [--prompts 2x24]
 //! gpu_bench speed  --model (FILE.gguf | random:llama3-8b | random:gemma3-270m)
 //!                  [--device cuda] [--dtype bf16] [--prefill 16x2048] [--decode 64x32+64]
-//!                  [--iters 3] [--skip-decode] [--decode-batch-tokens N]
+//!                  [--iters 3] [--skip-decode] [--decode-batch-tokens N] [--repeat N]
 //! ```
 //!
 //! - `parity` loads the GGUF on the CPU (f32, the reference implementation of this crate) and
@@ -21,13 +21,15 @@
 //! - `parity-random` needs no files: the same random weights (see `RandomWeights`) on the CPU
 //!   in f32 and on `--device` in each dtype, fed the same random token ids (prompts of different
 //!   lengths, so padding is exercised); prints per prompt the top-5 ids on both, the largest
-//!   logit difference over the whole vocabulary relative to the largest |logit|, and the
-//!   active-neuron counts that differ.
+//!   logit difference over the whole vocabulary relative to the largest |logit|, the
+//!   active-neuron counts that differ, and how many of 8 greedy tokens agree with the CPU for 7
+//!   prompts decoded on 3 rows (the continuous-batching scheduler refilling rows).
 //! - `speed` measures prefill with MLP activation capture (GateAct corpus statistics reduced on
 //!   the device; random token ids, no logits, like the peer's `m.model(...)`) and greedy decode
 //!   with the KV cache (random prompts, EOS disabled, no detokenisation). `random:` models get
 //!   random weights of the named config, generated on the host at load time. One JSON line per
-//!   measurement goes to stdout.
+//!   measurement goes to stdout; `gemm` says which library multiplied the dense weights
+//!   (`cublaslt` or `burn`; `BRIDGEX_CUBLASLT=1` / `0` turns cuBLASLt on / off).
 //!
 //! Build: `cargo build --release -p llm-runtime --features cuda --example gpu_bench`.
 
@@ -41,6 +43,13 @@ use llm_runtime::{
 use serde_json::{Value, json};
 
 fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     if let Err(e) = run() {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -227,13 +236,39 @@ fn parity_random(args: &Args) -> Result<()> {
             p
         })
         .collect();
-    let cpu = Transformer::from_weights(&weights, &RuntimeDevice::cpu(), Dtype::F32)?;
+    let mut cpu = Transformer::from_weights(&weights, &RuntimeDevice::cpu(), Dtype::F32)?;
     let c_logits = cpu.last_logits(&prompts)?;
     let c_stats = cpu.corpus_stats(&prompts, CaptureSite::GateAct)?;
+    // Greedy generation through the continuous-batching scheduler: 7 prompts of 5..29 tokens
+    // on 3 rows, so finished rows are refilled (EOS off: every row runs 8 tokens).
+    let gen_prompts: Vec<Vec<u32>> = random_ids(7, 29, vocab, 11)
+        .into_iter()
+        .enumerate()
+        .map(|(r, mut p)| {
+            p.truncate(29 - 4 * r);
+            p
+        })
+        .collect();
+    let gen_opts = GenerateOptions {
+        max_new_tokens: 8,
+        stop: vec![],
+    };
+    let no_text = |_: &[u32]| -> Result<String> { Ok(String::new()) };
+    let generate = |tf: &mut Transformer| -> Result<Vec<Vec<u32>>> {
+        tf.set_eos_ids(Vec::new());
+        tf.set_generation_rows(3);
+        Ok(tf
+            .generate(&gen_prompts, &gen_opts, &no_text)?
+            .into_iter()
+            .map(|g| g.tokens)
+            .collect())
+    };
+    let c_gen = generate(&mut cpu)?;
     for dtype in args.or("dtypes", "f32,bf16").split(',') {
         let dtype: Dtype = dtype.parse()?;
         let t = Instant::now();
-        let dev = Transformer::from_weights(&weights, &RuntimeDevice::parse(device)?, dtype)?;
+        let rd = RuntimeDevice::parse(device)?;
+        let mut dev = Transformer::from_weights(&weights, &rd, dtype)?;
         let g_logits = dev.last_logits(&prompts)?;
         let first_s = t.elapsed().as_secs_f64();
         let mut worst_rel = 0f64;
@@ -260,7 +295,15 @@ fn parity_random(args: &Args) -> Result<()> {
             .zip(&c_stats.over_zero)
             .filter(|(a, b)| a != b)
             .count();
+        let g_gen = generate(&mut dev)?;
+        // Per prompt: how many of the 8 greedy tokens agree before the first difference.
+        let gen_agree: Vec<usize> = g_gen
+            .iter()
+            .zip(&c_gen)
+            .map(|(g, c)| g.iter().zip(c).take_while(|(a, b)| a == b).count())
+            .collect();
         let line = json!({"parity": spec, "device": device, "dtype": dtype.to_string(),
+            "gemm": rd.gemm_library(), "generate_prefix_agree_of_8": gen_agree,
             "prompts": prompts.len(), "top5_ids_equal": ids_equal,
             "worst_max_abs_diff_over_max_abs_logit": worst_rel,
             "active_counts_differing": differ, "active_counts": stats.over_zero.len(),
@@ -306,10 +349,11 @@ fn speed(args: &Args) -> Result<()> {
         .parse()
         .map_err(|_| Error::Invalid("--iters".into()))?;
     let t = Instant::now();
+    let rd = RuntimeDevice::parse(device)?;
     let mut tf = match spec.strip_prefix("random:") {
         Some(name) => {
             let w = RandomWeights::new(name)?;
-            Transformer::from_weights(&w, &RuntimeDevice::parse(device)?, dtype)?
+            Transformer::from_weights(&w, &rd, dtype)?
         }
         None => Model::from_gguf(spec, device, dtype)?.transformer().clone(),
     };
@@ -333,6 +377,8 @@ fn speed(args: &Args) -> Result<()> {
     let nonembed = non_embedding_params(&c) as f64;
     let tok_s = (rows * cols) as f64 / dt;
     let mut out = label.clone();
+    // Read after the products ran: a failed cuBLASLt product falls back to burn's matmul.
+    out["gemm"] = json!(rd.gemm_library());
     out["prefill_capture"] = json!({
         "batch": rows, "seqlen": cols, "iters": iters, "first_call_s": first_s, "s_per_iter": dt,
         "tok_s": tok_s, "tflops": 2.0 * nonembed * tok_s / 1e12, "counted_tokens": tokens, "load_s": load_s,
@@ -376,21 +422,36 @@ fn speed(args: &Args) -> Result<()> {
         &no_text,
     )?;
     let warm_s = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let gens = tf.generate(
-        &prompts,
-        &GenerateOptions {
-            max_new_tokens: new,
-            stop: vec![],
-        },
-        &no_text,
-    )?;
-    let dt = t.elapsed().as_secs_f64();
-    let generated: usize = gens.iter().map(|g| g.tokens.len()).sum();
+    // `--repeat N` times the same decode N times in this process: the first meets every cache
+    // length for the first time (kernels compiled or loaded per new shape), the later ones
+    // show the steady state.
+    let repeat: usize = args
+        .or("repeat", "1")
+        .parse()
+        .map_err(|_| Error::Invalid("--repeat".into()))?;
+    let mut runs = Vec::new();
+    let mut generated = 0;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let gens = tf.generate(
+            &prompts,
+            &GenerateOptions {
+                max_new_tokens: new,
+                stop: vec![],
+            },
+            &no_text,
+        )?;
+        let dt = t.elapsed().as_secs_f64();
+        generated = gens.iter().map(|g| g.tokens.len()).sum();
+        runs.push(dt);
+    }
+    let dt = runs[0];
+    let best = runs.iter().copied().fold(f64::INFINITY, f64::min);
     let mut out = label;
+    out["gemm"] = json!(rd.gemm_library());
     out["decode"] = json!({
         "batch": rows, "prompt": prompt, "new_tokens": new, "generated": generated, "warmup_s": warm_s,
-        "s": dt, "tok_s": generated as f64 / dt,
+        "s": dt, "tok_s": generated as f64 / dt, "runs_s": runs, "best_tok_s": generated as f64 / best,
         "generation_rows": tf.generation_rows(),
     });
     println!("{out}");

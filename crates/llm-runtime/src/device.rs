@@ -106,6 +106,17 @@ impl RuntimeDevice {
         self.kind
     }
 
+    /// Which library multiplies dense weights here: `cublaslt` on CUDA where it is turned on
+    /// (`BRIDGEX_CUBLASLT`, see `src/cuda`), libcublasLt loads and no product has failed, else
+    /// `burn`.
+    pub fn gemm_library(&self) -> &'static str {
+        #[cfg(feature = "cuda")]
+        if self.kind == BackendKind::Cuda && crate::cuda::cublaslt_enabled() {
+            return "cublaslt";
+        }
+        "burn"
+    }
+
     /// Whether burn's `attention` on this backend accepts fewer K/V heads than query heads.
     pub(crate) fn native_gqa(&self) -> bool {
         // burn-flex maps query head h to K/V head h / (heads / kv_heads); the generic fallback

@@ -48,6 +48,8 @@
 //! ```
 
 pub mod capture;
+#[cfg(feature = "cuda")]
+mod cuda;
 pub mod device;
 pub mod error;
 pub mod family;

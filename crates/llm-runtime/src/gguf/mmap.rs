@@ -31,10 +31,10 @@ impl FileBytes {
     }
 }
 
-// The only unsafe operation of the crate. SAFETY: the map is read-only and model files are not
-// modified while a model is loaded (the default-model cache writes through temp file + rename,
-// which never changes the bytes of an inode already mapped). Reading a 16 GB checkpoint into
-// memory instead would double peak memory at load.
+// One of the crate's three unsafe places (ARCHITECTURE.md). SAFETY: the map is read-only and
+// model files are not modified while a model is loaded (the default-model cache writes through
+// temp file + rename, which never changes the bytes of an inode already mapped). Reading a 16 GB
+// checkpoint into memory instead would double peak memory at load.
 #[allow(unsafe_code)]
 fn map(file: &File) -> std::io::Result<memmap2::Mmap> {
     unsafe { memmap2::Mmap::map(file) }

@@ -26,6 +26,9 @@ const DENSE_TILE: usize = 8 << 20;
 pub(crate) enum Weight {
     /// On the device, in the model's dtype.
     Dense(Tensor<2>),
+    /// On a CUDA device, in the model's dtype, multiplied through cuBLASLt (src/cuda).
+    #[cfg(feature = "cuda")]
+    Cublas(Tensor<2>),
     /// On the CPU in the file's block format, f32 model only: few-row products (decoding) read
     /// the blocks directly, many-row ones (prefill) dequantise tiles for the dense GEMM. The
     /// weights are the loader's f32 values either way.
@@ -33,10 +36,23 @@ pub(crate) enum Weight {
 }
 
 impl Weight {
+    /// A dense weight on `device`: on CUDA its products go through cuBLASLt where the machine
+    /// has it.
+    pub fn dense(w: Tensor<2>, device: &RuntimeDevice) -> Self {
+        #[cfg(feature = "cuda")]
+        if device.kind() == crate::device::BackendKind::Cuda && crate::cuda::cublaslt_enabled() {
+            return Weight::Cublas(w);
+        }
+        let _ = device;
+        Weight::Dense(w)
+    }
+
     /// `x W^T` for `x: [n, in]`.
     pub fn project(&self, x: Tensor<2>) -> Tensor<2> {
         match self {
             Weight::Dense(w) => project(x, w),
+            #[cfg(feature = "cuda")]
+            Weight::Cublas(w) => crate::cuda::project(x, w),
             Weight::Blocks(m) => project_blocks(x, m),
         }
     }
@@ -44,20 +60,24 @@ impl Weight {
     /// Rows `ids` as `[ids.len(), in]` (an embedding lookup).
     pub fn rows(&self, ids: &[usize], device: &RuntimeDevice) -> Tensor<2> {
         match self {
-            Weight::Dense(w) => {
-                let data: Vec<i64> = ids.iter().map(|&x| x as i64).collect();
-                let idx = Tensor::<1, burn::tensor::Int>::from_data(
-                    TensorData::new(data, [ids.len()]),
-                    device.device(),
-                );
-                w.clone().select(0, idx)
-            }
+            Weight::Dense(w) => dense_rows(w, ids, device),
+            #[cfg(feature = "cuda")]
+            Weight::Cublas(w) => dense_rows(w, ids, device),
             Weight::Blocks(m) => Tensor::<2>::from_data(
                 TensorData::new(m.gather_rows(ids), [ids.len(), m.cols()]),
                 (device.device(), Dtype::F32.burn()),
             ),
         }
     }
+}
+
+fn dense_rows(w: &Tensor<2>, ids: &[usize], device: &RuntimeDevice) -> Tensor<2> {
+    let data: Vec<i64> = ids.iter().map(|&x| x as i64).collect();
+    let idx = Tensor::<1, burn::tensor::Int>::from_data(
+        TensorData::new(data, [ids.len()]),
+        device.device(),
+    );
+    w.clone().select(0, idx)
 }
 
 #[derive(Debug, Clone)]
@@ -95,7 +115,7 @@ impl Linear {
             )
         });
         Ok(Self {
-            weight: Weight::Dense(weight),
+            weight: Weight::dense(weight, device),
             bias,
         })
     }

@@ -9,7 +9,8 @@
 //! of the `[n, rows]` output. (The other orientation, the panel as the left operand, made gemm
 //! transpose every panel: 42% of a 16-row decode step.)
 //!
-//! The only `unsafe` of the crate lives here: `gemm::gemm` takes raw pointers and strides, and
+//! One of the crate's three `unsafe` places (with gguf/mmap.rs and cuda/cublaslt.rs):
+//! `gemm::gemm` takes raw pointers and strides, and
 //! the tasks write their columns of one output. Invariants, checked by the asserts in
 //! [`products`] and relied on by the `unsafe` blocks:
 //! - `x` holds `n` rows of `cols` f32 (`x.len() == n * cols`), read as gemm's left operand
