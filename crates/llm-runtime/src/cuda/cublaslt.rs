@@ -165,25 +165,19 @@ impl Plan {
             sys::cudaDataType::CUDA_R_32F,
         )
         .map_err(|e| err("cublasLtMatmulDescCreate", e))?;
-        // cublasOperation_t values (cublas_api.h): N = 0, T = 1; an int32 attribute.
-        let (trans, plain) = (1i32, 0i32);
-        // SAFETY: `desc` was just created; the attribute buffers are live locals of the size
-        // passed.
-        unsafe {
-            lt::set_matmul_desc_attribute(
-                desc,
-                sys::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_TRANSA,
-                &trans as *const _ as *const c_void,
-                std::mem::size_of_val(&trans),
-            )
-            .map_err(|e| err("TRANSA", e))?;
-            lt::set_matmul_desc_attribute(
-                desc,
-                sys::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_TRANSB,
-                &plain as *const _ as *const c_void,
-                std::mem::size_of_val(&plain),
-            )
-            .map_err(|e| err("TRANSB", e))?;
+        // cublasOperation_t values (cublas_api.h): N = 0, T = 1; an int32 attribute. A (the
+        // weight) is transposed, B (the input) is not.
+        use sys::cublasLtMatmulDescAttributes_t as D;
+        for (attr, op) in [
+            (D::CUBLASLT_MATMUL_DESC_TRANSA, 1i32),
+            (D::CUBLASLT_MATMUL_DESC_TRANSB, 0),
+        ] {
+            // SAFETY: `desc` was just created; the attribute buffer is a live local of the size
+            // passed.
+            unsafe {
+                lt::set_matmul_desc_attribute(desc, attr, &op as *const i32 as *const c_void, 4)
+            }
+            .map_err(|e| err("cublasLtMatmulDescSetAttribute", e))?;
         }
         let (n, m, k) = (key.n, key.m, key.k);
         let w_layout =
