@@ -27,14 +27,14 @@ if [ $P = all ] || [ $P = ours ]; then
   for lt in 1 0; do
     BRIDGEX_CUBLASLT=$lt timeout 150 $G speed --model random:gemma3-270m --device cuda --dtype bf16 --prefill 16x2048 --decode 64x32+64 --iters 2 --repeat 3 >> $OUT/speed.jsonl 2>> $OUT/err.txt; log "speed gemma lt=$lt rc=$?"
   done
-  for lt in 1 0; do
+  for lt in $([ -n "${SKIP_LLAMA:-}" ] || echo 1 0); do
     BRIDGEX_CUBLASLT=$lt timeout 200 $G speed --model random:llama3-8b --device cuda --dtype bf16 --prefill 4x2048 --decode 64x32+64 --iters 2 --repeat 3 >> $OUT/speed.jsonl 2>> $OUT/err.txt; log "speed llama lt=$lt rc=$?"
   done
   grep -v "prompt [0-9]" $OUT/parity.txt; cat $OUT/speed.jsonl; tail -20 $OUT/err.txt
 fi
 if [ $P = all ] || [ $P = peers ]; then
   pushd $S > /dev/null
-  timeout 240 python3 -c "import torch_capture_peer as p, json; [print(json.dumps(p.run(k, b, 2048))) for k, b in (('gemma3-270m', 16), ('llama3-8b', 4))]" > $OUT/peer_capture.jsonl 2> $OUT/peer_capture.err; log "peer capture rc=$?"
+  timeout 240 python3 -c "import torch_capture_peer as p, json; [print(json.dumps(p.run(k, b, 2048))) for k, b in (('gemma3-270m', 16), ('llama3-8b', 4)) if not (k == 'llama3-8b' and '${SKIP_LLAMA:-}')]" > $OUT/peer_capture.jsonl 2> $OUT/peer_capture.err; log "peer capture rc=$?"
   [ -n "${SKIP_DECODE_PEERS:-}" ] || { timeout 200 python3 torch_decode_peer.py gemma3-270m 64 32 64 > $OUT/peer_decode.jsonl 2> $OUT/peer_decode.err; log "peer decode gemma rc=$?"; }
   [ -n "${SKIP_LLAMA_DECODE:-}" ] || { timeout 200 python3 torch_decode_peer.py llama3-8b 64 32 64 >> $OUT/peer_decode.jsonl 2>> $OUT/peer_decode.err; log "peer decode llama rc=$?"; }
   cat $OUT/peer_capture.jsonl $OUT/peer_decode.jsonl; tail -5 $OUT/peer_capture.err $OUT/peer_decode.err
