@@ -92,6 +92,10 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "BRIDGEX_KERNEL_CACHE",
         "0 leaves cubecl's compiled-kernel cache setting alone (GPU builds)",
     ),
+    (
+        "BRIDGEX_CUBLASLT",
+        "1: dense products on CUDA through cuBLASLt (not yet checked on a GPU; off by default)",
+    ),
     ("HF_HOME", "Hugging Face cache for hf:ORG/NAME models"),
     ("HF_HUB_CACHE", "the hub cache inside it, if elsewhere"),
     ("HF_HUB_OFFLINE", "1: use only what the hub cache holds"),
