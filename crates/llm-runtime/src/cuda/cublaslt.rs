@@ -1,16 +1,17 @@
 //! `Y = X · Wᵀ` through cuBLASLt on buffers cubecl owns (the GPU issue's first deliverable):
 //! cubecl's own matmul has no Hopper `wgmma` path and reached ~80-250 TFLOP/s on the H100/H200
-//! against cuBLAS's ~800 (../../shared/docs/BURN.md, docs/PERFORMANCE.md).
+//! against cuBLAS's ~800 (docs/PERFORMANCE.md, "GPU").
 //!
 //! Written here, not taken from a crate: cudarc (already in the tree through cubecl-cuda) has
 //! the raw `cublasLt*` calls, but its safe wrapper only multiplies buffers cudarc allocated
 //! on its own streams, and these buffers belong to cubecl's memory pool.
 //!
-//! Ordering with cubecl's kernels (`../../shared/docs/GPU.md`, option (a)): cubecl-cuda does not
-//! expose its stream, so a product first waits for the work cubecl has queued (`sync`), runs
-//! on a stream of ours, and waits for that stream before returning, so cubecl's next kernel
-//! reads a finished output. Two host round trips per product: small next to a prefill GEMM;
-//! for decode, sharing cubecl's stream (option (b), a small cubecl-cuda patch) is the next step.
+//! Ordering with cubecl's kernels: cubecl-cuda does not expose its stream, so a product first
+//! waits for the work cubecl has queued (`sync`), runs on a stream of ours, and waits for that
+//! stream before returning, so cubecl's next kernel reads a finished output. Two host round
+//! trips per product: small next to a prefill GEMM; for decode, enqueueing on cubecl's own
+//! stream (a small cubecl-cuda patch exposing it, kept under `patches/` like cubecl-llvm) is
+//! the next step, and the one that allows graph capture.
 //!
 //! One of the crate's three `unsafe` places (with gguf/mmap.rs and quant/panel.rs). Invariants
 //! the `unsafe` blocks rely on:
