@@ -70,11 +70,9 @@ fn cubecl_project(x: CubeTensor, w: CubeTensor) -> CubeTensor {
 }
 
 fn warn_once(e: &str) {
-    static WARNED: std::sync::Once = std::sync::Once::new();
-    WARNED.call_once(|| {
+    if !FAILED.swap(true, std::sync::atomic::Ordering::Relaxed) {
         tracing::warn!("cuBLASLt product failed, using cubecl's matmul from now on: {e}");
-    });
-    FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 static FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

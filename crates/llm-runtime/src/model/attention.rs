@@ -159,8 +159,7 @@ impl LayerCache {
         }
         self.trim();
         let pad = |t: Tensor<4>| {
-            let [b, h, _, d] = t.dims();
-            let zeros = t.clone().narrow(2, 0, 1).zeros_like().expand([b, h, n, d]);
+            let zeros = zero_columns(&t, n);
             Tensor::cat(vec![zeros, t], 2)
         };
         self.k = self.k.take().map(pad);
@@ -196,13 +195,14 @@ impl LayerCache {
 
 /// `t` with zero columns appended up to `capacity`.
 fn grow(t: Tensor<4>, capacity: usize) -> Tensor<4> {
-    let [b, h, cols, d] = t.dims();
-    let zeros = t
-        .clone()
-        .narrow(2, 0, 1)
-        .zeros_like()
-        .expand([b, h, capacity - cols, d]);
+    let zeros = zero_columns(&t, capacity - t.dims()[2]);
     Tensor::cat(vec![t, zeros], 2)
+}
+
+/// `n` zero columns shaped like `t`'s (`[rows, heads, n, d]`), on its device and in its dtype.
+fn zero_columns(t: &Tensor<4>, n: usize) -> Tensor<4> {
+    let [b, h, _, d] = t.dims();
+    t.clone().narrow(2, 0, 1).zeros_like().expand([b, h, n, d])
 }
 
 #[derive(Debug, Clone)]
