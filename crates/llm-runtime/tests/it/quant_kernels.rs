@@ -27,7 +27,7 @@ fn the_fused_product_equals_dequantise_then_multiply_for_every_format() {
             let w = dequantize_to_vec(ty, &bytes, rows * cols).unwrap();
             let m = QuantMatrix::new(ty, rows, cols, bytes).unwrap();
             assert_eq!(m.dequantize(), w, "{ty}: dequantize is the loader's");
-            for n in [1, 3, 17] {
+            for n in [1, 3, 17, 32] {
                 let x: Vec<f32> = (0..n * cols)
                     .map(|_| rng.random_range(-1f32..1.0))
                     .collect();
