@@ -447,12 +447,28 @@ fn speed(args: &Args) -> Result<()> {
     }
     let dt = runs[0];
     let best = runs.iter().copied().fold(f64::INFINITY, f64::min);
+    // The decode steps alone, as llama-batched-bench's S_TG counts them: a run of one new token
+    // is the prompts' prefill (its logits give the first token), so the best run less that
+    // time is the NEW - 1 decode steps.
+    let t = Instant::now();
+    tf.generate(
+        &prompts,
+        &GenerateOptions {
+            max_new_tokens: 1,
+            stop: vec![],
+        },
+        &no_text,
+    )?;
+    let prefill_s = t.elapsed().as_secs_f64();
+    let steps_s = best - prefill_s;
     let mut out = label;
     out["gemm"] = json!(rd.gemm_library());
     out["decode"] = json!({
         "batch": rows, "prompt": prompt, "new_tokens": new, "generated": generated, "warmup_s": warm_s,
         "s": dt, "tok_s": generated as f64 / dt, "runs_s": runs, "best_tok_s": generated as f64 / best,
         "generation_rows": tf.generation_rows(),
+        "prefill_s": prefill_s, "steps_s": steps_s,
+        "steps_tok_s": (rows * new.saturating_sub(1)) as f64 / steps_s,
     });
     println!("{out}");
     Ok(())
