@@ -1,9 +1,10 @@
 //! Gated MLP `down(act(gate(x)) * up(x))`, with a hook that hands one intermediate tensor (the
 //! capture site) to the caller.
 
-use burn::tensor::Tensor;
 use burn::tensor::activation::{sigmoid, silu};
+use burn::tensor::{Tensor, TensorData};
 
+use super::host_ops;
 use super::linear::Linear;
 use crate::capture::CaptureSite;
 use crate::family::Activation;
@@ -14,6 +15,9 @@ pub(crate) struct Mlp {
     pub up: Linear,
     pub down: Linear,
     pub activation: Activation,
+    /// On the CPU backend in f32: the activation and product in one pass over host memory
+    /// ([`super::host_ops`]) instead of burn's operation-at-a-time evaluation.
+    pub host_f32: bool,
 }
 
 impl Mlp {
@@ -30,19 +34,49 @@ impl Mlp {
             Some(CaptureSite::Up) => Some(up.clone()),
             _ => None,
         };
-        let act = match self.activation {
-            Activation::Silu => silu(gate),
-            Activation::GeluTanh => gelu_tanh(gate),
+        let keep_act = site == Some(CaptureSite::GateAct);
+        let prod = if self.host_f32 {
+            let (act, prod) = host_gated(self.activation, gate, up, keep_act);
+            if keep_act {
+                captured = act;
+            }
+            prod
+        } else {
+            let act = match self.activation {
+                Activation::Silu => silu(gate),
+                Activation::GeluTanh => gelu_tanh(gate),
+            };
+            if keep_act {
+                captured = Some(act.clone());
+            }
+            act * up
         };
-        if site == Some(CaptureSite::GateAct) {
-            captured = Some(act.clone());
-        }
-        let prod = act * up;
         if site == Some(CaptureSite::Product) {
             captured = Some(prod.clone());
         }
         (self.down.forward(prod), captured)
     }
+}
+
+/// `(act(gate) if keep_act, act(gate) * up)` through [`host_ops::gated_activation`].
+fn host_gated(
+    activation: Activation,
+    gate: Tensor<2>,
+    up: Tensor<2>,
+    keep_act: bool,
+) -> (Option<Tensor<2>>, Tensor<2>) {
+    let dims = gate.dims();
+    let device = gate.device();
+    // Flex tensors are host memory: reading them cannot fail.
+    let mut g = gate
+        .try_into_vec_as::<f32>()
+        .expect("a CPU tensor reads back as f32");
+    let mut u = up
+        .try_into_vec_as::<f32>()
+        .expect("a CPU tensor reads back as f32");
+    host_ops::gated_activation(activation, &mut g, &mut u, keep_act);
+    let tensor = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, dims), &device);
+    (keep_act.then(|| tensor(g)), tensor(u))
 }
 
 /// PyTorch's `gelu(approximate="tanh")`, `0.5 x (1 + tanh(z))` with

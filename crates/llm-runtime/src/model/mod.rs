@@ -5,6 +5,7 @@
 
 pub(crate) mod attention;
 pub(crate) mod batch;
+pub(crate) mod host_ops;
 pub(crate) mod layer;
 pub(crate) mod linear;
 pub(crate) mod mlp;
@@ -304,6 +305,7 @@ impl Transformer {
                 up: linear(&format!("{p}.mlp.up_proj"), inter, hid, false)?,
                 down: linear(&format!("{p}.mlp.down_proj"), hid, inter, false)?,
                 activation: c.activation,
+                host_f32: device.kind() == BackendKind::Flex && dtype == Dtype::F32,
             };
             let norms = Norms::load(&plan.norms, |suffix| {
                 norm(&format!("{p}.{suffix}.weight"), hid)
