@@ -80,8 +80,10 @@ impl RuntimeDevice {
         }
     }
 
-    /// The default CPU device.
+    /// The default CPU device (also raises the C heap's mmap threshold for the process, see
+    /// `host_memory`).
     pub fn cpu() -> Self {
+        crate::host_memory::tune_for_large_tensors();
         Self {
             device: Device::flex(),
             kind: BackendKind::Flex,

@@ -55,6 +55,7 @@ pub mod error;
 pub mod family;
 pub mod generate;
 pub mod gguf;
+mod host_memory;
 pub mod identity;
 pub mod loader;
 pub mod model;

@@ -79,6 +79,49 @@ impl WithSimd for Gated<'_> {
     }
 }
 
+/// RMSNorm of each row of `x` (rows of `scale.len()` elements) in place:
+/// `x · (1 / sqrt(mean(x²) + eps)) · scale`, the burn path's order of operations.
+pub(crate) fn rms_norm(x: &mut [f32], scale: &[f32], eps: f32) {
+    let dim = scale.len();
+    assert!(
+        dim > 0 && x.len().is_multiple_of(dim),
+        "x must be whole rows of scale's length"
+    );
+    let rows_per_task = (CHUNK / dim).max(1);
+    x.par_chunks_mut(rows_per_task * dim)
+        .for_each(|rows| Arch::new().dispatch(Norm { rows, scale, eps }));
+}
+
+struct Norm<'a> {
+    rows: &'a mut [f32],
+    scale: &'a [f32],
+    eps: f32,
+}
+
+impl WithSimd for Norm<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        let dim = self.scale.len();
+        for row in self.rows.chunks_exact_mut(dim) {
+            // Independent lanes, so the compiler may vectorise the sum of squares.
+            let mut acc = [0f32; 16];
+            let (chunks, rest) = row.as_chunks::<16>();
+            for c in chunks {
+                for j in 0..16 {
+                    acc[j] += c[j] * c[j];
+                }
+            }
+            let sum: f32 = acc.iter().sum::<f32>() + rest.iter().map(|v| v * v).sum::<f32>();
+            let inv = 1.0 / (sum / dim as f32 + self.eps).sqrt();
+            for (v, s) in row.iter_mut().zip(self.scale) {
+                *v = *v * inv * s;
+            }
+        }
+    }
+}
+
 /// PyTorch's `gelu(approximate="tanh")` as `x * sigmoid(2z)`, `z = sqrt(2/pi)(x + 0.044715x³)`
 /// (the same form as the burn path in `mlp.rs`).
 #[inline(always)]
@@ -143,6 +186,32 @@ mod tests {
             worst = worst.max(err);
         }
         assert!(worst <= 2.0, "worst error {worst} ulp");
+    }
+
+    /// RMSNorm against f64 on rows of several lengths (16-lane chunks and a remainder).
+    #[test]
+    fn rms_norm_matches_f64() {
+        for dim in [5, 64, 640, 1000] {
+            let rows = 7;
+            let x: Vec<f32> = (0..rows * dim)
+                .map(|i| ((i * 7919) % 2003) as f32 / 100.0 - 10.0)
+                .collect();
+            let scale: Vec<f32> = (0..dim).map(|i| 1.0 + (i % 13) as f32 / 10.0).collect();
+            let mut got = x.clone();
+            rms_norm(&mut got, &scale, 1e-6);
+            for (r, row) in x.chunks(dim).enumerate() {
+                let ms = row.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / dim as f64;
+                let inv = 1.0 / (ms + 1e-6).sqrt();
+                for j in 0..dim {
+                    let want = row[j] as f64 * inv * scale[j] as f64;
+                    let g = got[r * dim + j] as f64;
+                    assert!(
+                        (g - want).abs() <= 1e-5 * want.abs() + 1e-6,
+                        "dim {dim} row {r} col {j}: {g} vs {want}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
