@@ -13,8 +13,8 @@
 //! stream (a small cubecl-cuda patch exposing it, kept under `patches/` like cubecl-llvm) is
 //! the next step, and the one that allows graph capture.
 //!
-//! One of the crate's three `unsafe` places (with gguf/mmap.rs and quant/panel.rs). Invariants
-//! the `unsafe` blocks rely on:
+//! One of the crate's four `unsafe` places (with gguf/mmap.rs, quant/panel.rs and
+//! host_memory.rs). Invariants the `unsafe` blocks rely on:
 //! - Every pointer comes from `get_resource` on the CUDA server of the tensor's own client, and
 //!   the `ManagedResource` guards are held until the product has finished on the GPU (the
 //!   stream is synchronised before they drop), so cubecl cannot free or reuse the memory while

@@ -31,7 +31,7 @@ impl FileBytes {
     }
 }
 
-// One of the crate's three unsafe places (ARCHITECTURE.md). SAFETY: the map is read-only and
+// One of the crate's four unsafe places (ARCHITECTURE.md). SAFETY: the map is read-only and
 // model files are not modified while a model is loaded (the default-model cache writes through
 // temp file + rename, which never changes the bytes of an inode already mapped). Reading a 16 GB
 // checkpoint into memory instead would double peak memory at load.

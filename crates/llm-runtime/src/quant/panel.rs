@@ -9,9 +9,9 @@
 //! of the `[n, rows]` output. (The other orientation, the panel as the left operand, made gemm
 //! transpose every panel: 42% of a 16-row decode step.)
 //!
-//! One of the crate's three `unsafe` places (with gguf/mmap.rs and cuda/cublaslt.rs):
-//! `gemm::gemm` takes raw pointers and strides, and
-//! the tasks write their columns of one output. Invariants, checked by the asserts in
+//! One of the crate's four `unsafe` places (with gguf/mmap.rs, cuda/cublaslt.rs and
+//! host_memory.rs): `gemm::gemm` takes raw pointers and strides, and the tasks write their
+//! columns of one output. Invariants, checked by the asserts in
 //! [`products`] and relied on by the `unsafe` blocks:
 //! - `xt` holds `x` (`n` rows of `cols` f32) column-major, `xt.len() == n * cols`, read as
 //!   gemm's left operand (element `(i, k)` at `xt[k * n + i]`).
