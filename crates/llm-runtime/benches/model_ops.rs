@@ -1,4 +1,5 @@
-//! Micro-timings of the burn operations a Gemma-3-270M prefill is made of, on the CPU backend:
+//! Micro-timings of the burn operations a Gemma-3-270M prefill is made of, on the CPU backend,
+//! and of the one-pass versions the CPU path uses instead (`model::host_ops`):
 //! which of them dominate decides where optimisation pays.
 //! `cargo bench -p llm-runtime --bench model_ops`
 
@@ -7,6 +8,8 @@ use std::time::Instant;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Bool, Device, Distribution, Tensor, TensorData};
+use llm_runtime::Activation;
+use llm_runtime::model::host_ops;
 
 fn time<T>(label: &str, flops: f64, reps: usize, mut f: impl FnMut() -> T) {
     let _ = f();
@@ -167,6 +170,28 @@ fn main() {
     time("gelu_tanh via sigmoid [2048,2048] (6 ops)", 0.0, 5, || {
         let u = (h.clone().square() * 0.071_354_816 + 1.595_769_1) * h.clone();
         (h.clone() * burn::tensor::activation::sigmoid(u)).into_data()
+    });
+    // The CPU path's one-pass versions (llm_runtime::model::host_ops), same shapes.
+    let hv = h.clone().into_data().try_into_vec::<f32>().unwrap();
+    time("gated gelu_tanh * up, one pass [2048,2048]", 0.0, 5, || {
+        let (mut g, mut u) = (hv.clone(), hv.clone());
+        host_ops::gated_activation(Activation::GeluTanh, &mut g, &mut u, true);
+        u
+    });
+    let xv = x.clone().into_data().try_into_vec::<f32>().unwrap();
+    let scale = vec![1.0f32; 640];
+    // Both from a host vector and back, as the model's CPU path does.
+    let scale_t = Tensor::<2>::from_data(TensorData::new(scale.clone(), [1, 640]), &dev);
+    time("rms_norm one pass [n,640]", 0.0, 20, || {
+        let mut v = xv.clone();
+        host_ops::rms_norm(&mut v, &scale, 1e-6);
+        v
+    });
+    time("rms_norm burn ops [n,640]", 0.0, 20, || {
+        let x = Tensor::<2>::from_data(TensorData::new(xv.clone(), [n, 640]), &dev);
+        let ms = x.clone().square().mean_dim(1);
+        let inv = ms.add_scalar(1e-6).sqrt().recip();
+        (x * inv * scale_t.clone()).into_data()
     });
     time("silu [2048,2048]", 0.0, 5, || {
         burn::tensor::activation::silu(h.clone()).into_data()

@@ -20,12 +20,7 @@ const CHUNK: usize = 16 * 1024;
 
 /// `act(gate) * up`, and `act(gate)` itself when `keep_act` (a capture wants it), in place in
 /// the two buffers: `gate` becomes `act(gate)` when kept, `up` becomes the product.
-pub(crate) fn gated_activation(
-    activation: Activation,
-    gate: &mut [f32],
-    up: &mut [f32],
-    keep_act: bool,
-) {
+pub fn gated_activation(activation: Activation, gate: &mut [f32], up: &mut [f32], keep_act: bool) {
     assert_eq!(gate.len(), up.len(), "gate and up must have the same shape");
     gate.par_chunks_mut(CHUNK)
         .zip(up.par_chunks_mut(CHUNK))
@@ -81,7 +76,7 @@ impl WithSimd for Gated<'_> {
 
 /// RMSNorm of each row of `x` (rows of `scale.len()` elements) in place:
 /// `x · (1 / sqrt(mean(x²) + eps)) · scale`, the burn path's order of operations.
-pub(crate) fn rms_norm(x: &mut [f32], scale: &[f32], eps: f32) {
+pub fn rms_norm(x: &mut [f32], scale: &[f32], eps: f32) {
     let dim = scale.len();
     assert!(
         dim > 0 && x.len().is_multiple_of(dim),
@@ -125,7 +120,7 @@ impl WithSimd for Norm<'_> {
 /// PyTorch's `gelu(approximate="tanh")` as `x * sigmoid(2z)`, `z = sqrt(2/pi)(x + 0.044715x³)`
 /// (the same form as the burn path in `mlp.rs`).
 #[inline(always)]
-pub(crate) fn gelu_tanh(x: f32) -> f32 {
+pub fn gelu_tanh(x: f32) -> f32 {
     const TWO_SQRT_2_OVER_PI: f32 = 1.595_769_2;
     const CUBIC: f32 = 0.044715 * TWO_SQRT_2_OVER_PI;
     let u = (x * x * CUBIC + TWO_SQRT_2_OVER_PI) * x;
@@ -134,14 +129,14 @@ pub(crate) fn gelu_tanh(x: f32) -> f32 {
 
 /// `x * sigmoid(x)`.
 #[inline(always)]
-pub(crate) fn silu(x: f32) -> f32 {
+pub fn silu(x: f32) -> f32 {
     x / (1.0 + exp(-x))
 }
 
 /// `e^x` in f32, about 1 ulp (Cephes `expf`); saturates to `e^88.3` above and `e^-87.3`
 /// (a normal number) below, which the callers' `1 + e^x` makes immaterial.
 #[inline(always)]
-pub(crate) fn exp(x: f32) -> f32 {
+pub fn exp(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     // ln 2 in two parts, so that `n * LN2_HI` is exact for |n| < 2^9.
     const LN2_HI: f32 = 0.693_359_4;

@@ -5,7 +5,7 @@
 
 pub(crate) mod attention;
 pub(crate) mod batch;
-pub(crate) mod host_ops;
+pub mod host_ops;
 pub(crate) mod layer;
 pub(crate) mod linear;
 pub(crate) mod mlp;
