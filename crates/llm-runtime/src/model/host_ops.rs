@@ -46,30 +46,25 @@ impl WithSimd for Gated<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, _simd: S) {
-        // One loop per case, each a plain element-wise loop the compiler vectorises.
-        match (self.activation, self.keep_act) {
-            (Activation::GeluTanh, true) => {
-                for (g, u) in self.gate.iter_mut().zip(self.up.iter_mut()) {
-                    *g = gelu_tanh(*g);
-                    *u *= *g;
-                }
-            }
-            (Activation::GeluTanh, false) => {
-                for (g, u) in self.gate.iter().zip(self.up.iter_mut()) {
-                    *u *= gelu_tanh(*g);
-                }
-            }
-            (Activation::Silu, true) => {
-                for (g, u) in self.gate.iter_mut().zip(self.up.iter_mut()) {
-                    *g = silu(*g);
-                    *u *= *g;
-                }
-            }
-            (Activation::Silu, false) => {
-                for (g, u) in self.gate.iter().zip(self.up.iter_mut()) {
-                    *u *= silu(*g);
-                }
-            }
+        match self.activation {
+            Activation::GeluTanh => gate(gelu_tanh, self.gate, self.up, self.keep_act),
+            Activation::Silu => gate(silu, self.gate, self.up, self.keep_act),
+        }
+    }
+}
+
+/// `up *= act(gate)` element-wise, `gate = act(gate)` too when `keep_act`: plain loops the
+/// compiler vectorises (`act` is inlined, one copy per activation).
+#[inline(always)]
+fn gate(act: impl Fn(f32) -> f32, gate: &mut [f32], up: &mut [f32], keep_act: bool) {
+    if keep_act {
+        for (g, u) in gate.iter_mut().zip(up.iter_mut()) {
+            *g = act(*g);
+            *u *= *g;
+        }
+    } else {
+        for (g, u) in gate.iter().zip(up.iter_mut()) {
+            *u *= act(*g);
         }
     }
 }
